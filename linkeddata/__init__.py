@@ -1,0 +1,3 @@
+"""Evidence-backed linked data about who supports, recognizes or condemns whom."""
+
+__version__ = "0.1.0"

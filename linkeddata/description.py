@@ -1,0 +1,110 @@
+"""Describes a release as a VoID and DCAT dataset: counts, license, sources, dumps and the SPARQL endpoint."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import pyoxigraph as ox
+from rdflib import Graph, Literal, URIRef
+from rdflib.namespace import FOAF
+
+from linkeddata.formats import RDF_FORMATS
+from linkeddata.namespaces import DCAT, DCTERMS, LD, ONTOLOGY_IRI, OWL, PREFIXES, RDF, RDFS, SCHEMA, VOID, XSD
+
+LICENSE = URIRef("https://creativecommons.org/licenses/by/4.0/")
+SPDX = "http://spdx.org/rdf/terms#"
+
+
+def dataset_iri(base_iri: str) -> URIRef:
+    """Return the IRI of the dataset described by a release."""
+    return URIRef(f"{base_iri}dataset")
+
+
+def _media_type_of(name: str) -> str:
+    plain = name[:-3] if name.endswith(".gz") else name
+    for fmt in RDF_FORMATS:
+        if plain.endswith(fmt.suffix):
+            return fmt.media_type
+    return "text/plain"
+
+
+def _add_distribution(graph: Graph, dataset: URIRef, base_iri: str, path: Path) -> None:
+    download = URIRef(f"{base_iri}dumps/{path.name}")
+    data = path.read_bytes()
+    checksum = URIRef(f"{download}#sha256")
+    graph.add((dataset, DCAT.distribution, download))
+    graph.add((download, RDF.type, DCAT.Distribution))
+    graph.add((download, DCAT.downloadURL, download))
+    graph.add((download, DCAT.mediaType, URIRef(f"https://www.iana.org/assignments/media-types/{_media_type_of(path.name)}")))
+    if path.name.endswith(".gz"):
+        graph.add((download, DCAT.compressFormat, URIRef("https://www.iana.org/assignments/media-types/application/gzip")))
+    graph.add((download, DCAT.byteSize, Literal(len(data), datatype=XSD.nonNegativeInteger)))
+    graph.add((download, URIRef(f"{SPDX}checksum"), checksum))
+    graph.add((checksum, URIRef(f"{SPDX}algorithm"), URIRef(f"{SPDX}checksumAlgorithm_sha256")))
+    graph.add((checksum, URIRef(f"{SPDX}checksumValue"), Literal(hashlib.sha256(data).hexdigest(), datatype=XSD.hexBinary)))
+    if not path.name.endswith(".gz") and not path.name.startswith("links-"):
+        graph.add((dataset, VOID.dataDump, download))
+
+
+def _statistics(quads: list[ox.Quad]) -> dict[str, int]:
+    triples = {quad.triple for quad in quads}
+    return {
+        "triples": len(triples),
+        "distinctSubjects": len({t.subject for t in triples}),
+        "distinctObjects": len({t.object for t in triples}),
+        "properties": len({t.predicate for t in triples}),
+        "classes": len({t.object for t in triples if t.predicate.value == str(RDF.type)}),
+        "entities": len({t.subject for t in triples if isinstance(t.subject, ox.NamedNode)}),
+    }
+
+
+def describe_release(quads: list[ox.Quad], links: list[ox.Quad], articles: list[tuple[str, str, str]], dumps: list[Path], base_iri: str) -> Graph:
+    """Return the VoID/DCAT description of a release; `articles` holds (id, title, url) of each source."""
+    graph = Graph()
+    for prefix, namespace in PREFIXES.items():
+        graph.bind(prefix, namespace)
+    graph.bind("spdx", SPDX)
+    dataset = dataset_iri(base_iri)
+    graph.add((dataset, RDF.type, VOID.Dataset))
+    graph.add((dataset, RDF.type, DCAT.Dataset))
+    graph.add((dataset, DCTERMS.title, Literal("Alliance stances, evidence-backed", lang="en")))
+    graph.add((dataset, DCTERMS.description, Literal(
+        "Who supports, recognizes or condemns whom, as stated in news articles; every fact carries the verbatim quote it rests on. "
+        "The archived article texts remain their publishers' and are quoted as evidence.", lang="en")))
+    graph.add((dataset, DCTERMS.license, LICENSE))
+    graph.add((dataset, VOID.uriSpace, Literal(base_iri)))
+    graph.add((dataset, VOID.vocabulary, URIRef(str(LD))))
+    graph.add((dataset, VOID.sparqlEndpoint, URIRef(f"{base_iri}sparql")))
+    graph.add((dataset, VOID.exampleResource, URIRef(f"{base_iri}actor/china")))
+    graph.add((dataset, DCTERMS.conformsTo, URIRef(ONTOLOGY_IRI)))
+    graph.add((dataset, FOAF.homepage, URIRef(base_iri)))
+    for key, value in _statistics(quads).items():
+        graph.add((dataset, VOID[key], Literal(value, datatype=XSD.integer)))
+    service = URIRef(f"{base_iri}sparql")
+    graph.add((service, RDF.type, DCAT.DataService))
+    graph.add((service, DCAT.endpointURL, service))
+    graph.add((service, DCAT.servesDataset, dataset))
+    graph.add((service, DCTERMS.conformsTo, URIRef("https://www.w3.org/TR/sparql11-protocol/")))
+    graph.add((dataset, DCAT.accessService, service))
+    for article_id, title, url in articles:
+        graph.add((dataset, DCTERMS.source, URIRef(url)))
+        subset = URIRef(f"{base_iri}graph/{article_id}")
+        graph.add((dataset, VOID.subset, subset))
+        graph.add((subset, RDF.type, VOID.Dataset))
+        graph.add((subset, DCTERMS.title, Literal(title)))
+        graph.add((subset, DCTERMS.source, URIRef(url)))
+        graph.add((subset, VOID.triples, Literal(sum(1 for q in quads if q.graph_name == ox.NamedNode(str(subset))), datatype=XSD.integer)))
+    linkset = URIRef(f"{base_iri}dataset/wikidata-links")
+    graph.add((dataset, VOID.subset, linkset))
+    graph.add((linkset, RDF.type, VOID.Linkset))
+    graph.add((linkset, RDFS.label, Literal("Links from actors to their Wikidata entities", lang="en")))
+    graph.add((linkset, VOID.linkPredicate, OWL.sameAs))
+    graph.add((linkset, VOID.subjectsTarget, dataset))
+    graph.add((linkset, VOID.objectsTarget, URIRef("http://www.wikidata.org/")))
+    graph.add((linkset, VOID.triples, Literal(len(links), datatype=XSD.integer)))
+    graph.add((linkset, VOID.dataDump, URIRef(f"{base_iri}dumps/links-wikidata.nt")))
+    for path in sorted(dumps):
+        _add_distribution(graph, dataset, base_iri, path)
+    graph.add((URIRef(ONTOLOGY_IRI), SCHEMA.url, URIRef(f"{base_iri}dumps/ontology.html")))
+    return graph

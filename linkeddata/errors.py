@@ -1,0 +1,39 @@
+"""The one exception type for bad input, and where in the project it was found.
+
+    InputError          bad input a curator can fix; str() is `path:line: message`
+    InputErrors         several InputErrors collected by one stage, raised together
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class SourceLocation:
+    """A file (relative to the project root) and a 1-based line; line 0 means the whole file."""
+
+    path: str
+    line: int = 0
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}" if self.line else self.path
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class InputError:
+    """One problem in the input, located at the record that caused it."""
+
+    location: SourceLocation
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.location}: {self.message}"
+
+
+class InputErrors(Exception):
+    """Raised by a stage that found bad input; carries every error it found, sorted."""
+
+    def __init__(self, errors: list[InputError]) -> None:
+        self.errors = sorted(set(errors))
+        super().__init__("\n".join(str(error) for error in self.errors))

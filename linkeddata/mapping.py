@@ -1,0 +1,126 @@
+"""Applies the declarative mappings in `mappings/` to the seed records and returns the published dataset."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pyoxigraph as ox
+
+from linkeddata.errors import InputError, InputErrors, SourceLocation
+from linkeddata.evidence import QuoteNotFound, TextSpan, locate_quote
+from linkeddata.namespaces import CONFIG_NODE, ONTOLOGY_GRAPH, ORIGINS_GRAPH, RECORD, RECORDS_GRAPH
+from linkeddata.sources import Record, Seeds
+
+RECORDS = ox.NamedNode(RECORDS_GRAPH)
+WORKING_GRAPHS = {RECORDS_GRAPH, ONTOLOGY_GRAPH, ORIGINS_GRAPH}
+
+
+@dataclass(frozen=True, slots=True)
+class MappedDataset:
+    """The published quads, and for each minted subject the record that made it."""
+
+    quads: list[ox.Quad]
+    origins: dict[str, SourceLocation]
+
+
+def locate_evidence(seeds: Seeds) -> tuple[dict[str, TextSpan], list[InputError]]:
+    """Return each fact's quote span, keyed by fact id, and an error for each quote not found."""
+    texts = {article.record.id: article for article in seeds.articles}
+    spans, errors = {}, []
+    for fact in seeds.facts:
+        article = texts[fact.fields["article"]]
+        occurrence = int(fact.fields["occurrence"]) if "occurrence" in fact.fields else None
+        try:
+            spans[fact.id] = locate_quote(article.text, fact.fields["quote"], occurrence)
+        except QuoteNotFound as problem:
+            errors.append(InputError(fact.located("quote"), f'fact "{fact.fields["key"]}": {problem} ({article.text_path})'))
+    return spans, errors
+
+
+def _literal(value: Any) -> ox.Literal:
+    return ox.Literal(str(value)) if not isinstance(value, int) else ox.Literal(str(value), datatype=ox.NamedNode("http://www.w3.org/2001/XMLSchema#integer"))
+
+
+def represent_record(record: Record, extra: dict[str, Any]) -> list[ox.Quad]:
+    """Return the direct representation of one record: one rec:<field> literal per field value."""
+    subject = ox.NamedNode(f"tag:linkeddata,2026:{record.type}/{record.id}")
+    quads = [ox.Quad(subject, ox.NamedNode(RECORD.type), ox.Literal(record.type), RECORDS)]
+    for name, value in {**record.fields, **extra}.items():
+        predicate = ox.NamedNode(RECORD[name])
+        for item in value if isinstance(value, list) else [value]:
+            quads.append(ox.Quad(subject, predicate, _literal(item), RECORDS))
+    return quads
+
+
+def represent_seeds(seeds: Seeds, spans: dict[str, TextSpan], base_iri: str) -> list[ox.Quad]:
+    """Return the direct representation of every seed record plus the build configuration."""
+    quads = [ox.Quad(ox.NamedNode(CONFIG_NODE), ox.NamedNode(RECORD.base), ox.Literal(base_iri), RECORDS)]
+    for actor in seeds.actors:
+        quads += represent_record(actor, {})
+    for article in seeds.articles:
+        quads += represent_record(article.record, {"text": article.text, "text_characters": len(article.text)})
+    for fact in seeds.facts:
+        span = spans[fact.id]
+        evidence = {"quote_start": span.start, "quote_end": span.end, "quote_prefix": span.prefix, "quote_suffix": span.suffix}
+        quads += represent_record(fact, evidence)
+    return quads
+
+
+def read_mappings(project: Path) -> list[tuple[str, str]]:
+    """Return (relative path, SPARQL Update text) of every mapping, in file-name order."""
+    paths = sorted((project / "mappings").glob("*.ru"))
+    if not paths:
+        raise InputErrors([InputError(SourceLocation("mappings", 0), "no mapping (*.ru) file")])
+    return [(path.relative_to(project).as_posix(), path.read_text(encoding="utf-8")) for path in paths]
+
+
+def apply_mappings(records: list[ox.Quad], ontology_turtle: str, mappings: list[tuple[str, str]]) -> ox.Store:
+    """Return a store holding the records, the ontology and everything the mappings inserted."""
+    store = ox.Store()
+    store.extend(records)
+    store.load(ontology_turtle.encode("utf-8"), format=ox.RdfFormat.TURTLE, to_graph=ox.NamedNode(ONTOLOGY_GRAPH))
+    for relative, update in mappings:
+        try:
+            store.update(update)
+        except SyntaxError as error:
+            raise InputErrors([InputError(SourceLocation(relative, _error_line(error)), f"malformed SPARQL Update: {error}")]) from None
+    return store
+
+
+def _error_line(error: SyntaxError) -> int:
+    text = str(error)
+    # Oxigraph reports positions as "line:column" in its message.
+    for token in text.replace("(", " ").replace(")", " ").split():
+        head = token.split(":")[0]
+        if ":" in token and head.isdigit():
+            return int(head)
+    return 0
+
+
+def published_quads(store: ox.Store) -> list[ox.Quad]:
+    """Return the quads outside the working graphs, sorted so that output is deterministic."""
+    quads = [quad for quad in store if not (isinstance(quad.graph_name, ox.NamedNode) and quad.graph_name.value in WORKING_GRAPHS)]
+    quads.sort(key=lambda quad: (str(quad.graph_name) if not isinstance(quad.graph_name, ox.DefaultGraph) else "", str(quad.subject), str(quad.predicate), str(quad.object)))
+    return quads
+
+
+def record_origins(store: ox.Store, seeds: Seeds) -> dict[str, SourceLocation]:
+    """Return, for each IRI a mapping minted, the location of the record it was made from."""
+    locations = {f"tag:linkeddata,2026:{record.type}/{record.id}": record.location for record in seeds.records()}
+    origins = {}
+    for quad in store.quads_for_pattern(None, ox.NamedNode(RECORD.madeFrom), None, ox.NamedNode(ORIGINS_GRAPH)):
+        location = locations.get(quad.object.value)
+        if location is not None:
+            origins[quad.subject.value] = location
+    return origins
+
+
+def map_seeds(seeds: Seeds, ontology_turtle: str, mappings: list[tuple[str, str]], base_iri: str) -> MappedDataset:
+    """Return the published dataset for the seeds; raises InputErrors if a quote cannot be located."""
+    spans, errors = locate_evidence(seeds)
+    if errors:
+        raise InputErrors(errors)
+    store = apply_mappings(represent_seeds(seeds, spans, base_iri), ontology_turtle, mappings)
+    return MappedDataset(published_quads(store), record_origins(store, seeds))

@@ -1,0 +1,192 @@
+"""Builds a release from a seed project: read, map, validate, then publish it atomically."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from rdflib import Graph
+from rdflib.compare import to_canonical_graph
+
+from linkeddata.description import describe_release
+from linkeddata.dumps import wikidata_links, write_dumps
+from linkeddata.errors import InputError, InputErrors
+from linkeddata.mapping import MappedDataset, map_seeds, read_mappings
+from linkeddata.progress import Progress
+from linkeddata.settings import Settings
+from linkeddata.sources import Seeds, read_seeds
+from linkeddata.validation import ValidationOutcome, check_graph, to_rdflib
+from linkeddata.vocabulary import Vocabulary, read_vocabulary
+
+CHECKSUMS = "SHA256SUMS"
+KEPT_RELEASES = 2
+
+
+@dataclass(frozen=True, slots=True)
+class CheckedProject:
+    """A project that passed every check: its vocabulary, seeds, mapped data and SHACL outcome."""
+
+    vocabulary: Vocabulary
+    seeds: Seeds
+    mapped: MappedDataset
+    outcome: ValidationOutcome
+
+
+def check_project(settings: Settings, progress: Progress) -> CheckedProject:
+    """Read, map and validate the project; raises InputErrors with every problem found."""
+    project = settings.project_dir
+    with progress.step("reading ontology and shapes"):
+        vocabulary = read_vocabulary(project)
+    with progress.step("reading seeds"):
+        seeds = read_seeds(project, vocabulary)
+    with progress.step("mapping records and locating quotes"):
+        mapped = map_seeds(seeds, vocabulary.ontology_turtle, read_mappings(project), settings.base_iri)
+    with progress.step("validating with SHACL"):
+        outcome = check_graph(to_rdflib(mapped.quads), vocabulary, mapped.origins)
+    if outcome.violations:
+        raise InputErrors(outcome.violations)
+    return CheckedProject(vocabulary, seeds, mapped, outcome)
+
+
+def _checksums(folder: Path) -> str:
+    lines = []
+    for path in sorted(p for p in folder.rglob("*") if p.is_file() and p.name != CHECKSUMS):
+        lines.append(f"{hashlib.sha256(path.read_bytes()).hexdigest()}  {path.relative_to(folder).as_posix()}\n")
+    return "".join(lines)
+
+
+def write_release(checked: CheckedProject, settings: Settings, folder: Path) -> None:
+    """Write every file of a release into `folder`."""
+    project = settings.project_dir
+    context = json.loads((project / "ontology" / "context.jsonld").read_text(encoding="utf-8"))
+    quads = checked.mapped.quads
+    dumps = write_dumps(folder, quads, settings.base_iri, context)
+    (folder / "context.jsonld").write_text(json.dumps(context, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    for name in ("linkeddata.ttl", "shapes.ttl"):
+        shutil.copyfile(project / "ontology" / name, folder / ("ontology.ttl" if name == "linkeddata.ttl" else name))
+    (folder / "ontology.html").write_bytes(document_ontology(project / "ontology" / "linkeddata.ttl"))
+    (folder / "articles").mkdir()
+    for article in checked.seeds.articles:
+        shutil.copyfile(project / article.text_path, folder / "articles" / f"{article.record.id}.txt")
+    report = to_canonical_graph(checked.outcome.report)
+    (folder / "shacl-report.ttl").write_bytes(_sorted_turtle(report))
+    sources = [(a.record.id, a.record.fields["title"], a.record.fields["url"]) for a in checked.seeds.articles]
+    description = describe_release(quads, wikidata_links(quads), sources, dumps, settings.base_iri)
+    (folder / "void.ttl").write_bytes(_sorted_turtle(description))
+    (folder / CHECKSUMS).write_text(_checksums(folder), encoding="utf-8")
+
+
+def document_ontology(ontology: Path) -> bytes:
+    """Return pyLODE's HTML documentation of the ontology.
+
+    pyLODE orders its embedded JSON-LD by Python's per-process string hashing, so it
+    runs in a child process with a fixed hash seed to give the same bytes every build.
+    """
+    script = "import sys; from pylode import OntPub; sys.stdout.write(OntPub(ontology=sys.argv[1]).make_html())"
+    environment = {**os.environ, "PYTHONHASHSEED": "0", "PYTHONIOENCODING": "utf-8"}
+    result = subprocess.run([sys.executable, "-c", script, str(ontology)], capture_output=True, env=environment, check=True)
+    return result.stdout
+
+
+def _sorted_turtle(graph: Graph) -> bytes:
+    # rdflib's Turtle writer sorts subjects and predicates, so equal graphs give equal bytes.
+    return graph.serialize(format="turtle", encoding="utf-8")
+
+
+def releases_dir(out_dir: Path) -> Path:
+    """Return the folder that holds the release folders `out_dir` points at."""
+    return out_dir.parent / f"{out_dir.name}.releases"
+
+
+def swap_into_place(staging: Path, out_dir: Path) -> Path:
+    """Move a finished staging folder next to the others and point `out_dir` at it in one atomic rename."""
+    store = releases_dir(out_dir)
+    digest = hashlib.sha256((staging / CHECKSUMS).read_bytes()).hexdigest()[:16]
+    final = store / digest
+    if final.exists():
+        shutil.rmtree(staging)  # an identical release is already there: same seeds, same bytes
+    else:
+        staging.rename(final)
+    link = store / f".link-{os.getpid()}"
+    if link.is_symlink() or link.exists():
+        link.unlink()
+    link.symlink_to(Path(store.name) / digest)
+    os.replace(link, out_dir)  # rename(2) is atomic: readers see the old release or the new one
+    _prune(store, keep={digest, *_recent(store, KEPT_RELEASES)})
+    return final
+
+
+def _recent(store: Path, count: int) -> list[str]:
+    folders = sorted((p for p in store.iterdir() if p.is_dir() and not p.name.startswith(".")), key=lambda p: p.stat().st_mtime, reverse=True)
+    return [p.name for p in folders[:count]]
+
+
+def _prune(store: Path, keep: set[str]) -> None:
+    for path in store.iterdir():
+        if path.name.startswith(".staging-") and _staging_is_abandoned(path):
+            shutil.rmtree(path, ignore_errors=True)
+        elif path.is_dir() and not path.name.startswith(".") and path.name not in keep:
+            shutil.rmtree(path, ignore_errors=True)
+
+
+def _staging_is_abandoned(path: Path) -> bool:
+    # A staging folder is named after its build's process id; if that process is gone, the build was killed.
+    try:
+        pid = int(path.name.split("-")[1])
+        os.kill(pid, 0)
+    except (ValueError, IndexError, ProcessLookupError):
+        return True
+    except PermissionError:
+        return False
+    return pid == os.getpid()
+
+
+def check_out_dir(out_dir: Path) -> list[InputError]:
+    """Return an error if `out_dir` exists but is not a release link this tool made."""
+    from linkeddata.errors import SourceLocation
+
+    if out_dir.exists() and not out_dir.is_symlink():
+        return [InputError(SourceLocation(str(out_dir), 0), "exists and is not a release link made by `linkeddata build`; move it away or pick another --out")]
+    return []
+
+
+def build(settings: Settings, *, show_progress: bool = True) -> tuple[Path, CheckedProject]:
+    """Check the project and publish its release at `settings.out_dir`; raises InputErrors on bad input."""
+    out_dir = settings.out_dir
+    errors = check_out_dir(out_dir)
+    if errors:
+        raise InputErrors(errors)
+    progress = Progress("build", 6, enabled=show_progress)
+    try:
+        checked = check_project(settings, progress)
+        store = releases_dir(out_dir)
+        store.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=f".staging-{os.getpid()}-", dir=store))
+        staging.chmod(0o755)
+        try:
+            with progress.step("writing dumps and description"):
+                write_release(checked, settings, staging)
+            with progress.step("swapping the release into place"):
+                final = swap_into_place(staging, out_dir)
+        except BaseException:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise
+    finally:
+        progress.close()
+    return final, checked
+
+
+def validate_project(settings: Settings, *, show_progress: bool = True) -> CheckedProject:
+    """Run every check of `build` and write nothing; raises InputErrors on bad input."""
+    progress = Progress("validate", 4, enabled=show_progress)
+    try:
+        return check_project(settings, progress)
+    finally:
+        progress.close()
