@@ -17,7 +17,7 @@ import click
 
 from linkeddata import __version__
 from linkeddata.errors import InputError, InputErrors
-from linkeddata.settings import DEFAULT_BASE_IRI, Settings
+from linkeddata.settings import DEFAULT_BASE_IRI, Settings, served_settings
 
 EXIT_BAD_INPUT = 1
 EXIT_INTERNAL_ERROR = 2
@@ -112,3 +112,40 @@ def validate(context: click.Context, project_dir: Path, base_iri: str) -> None:
         click.echo(f"{warning} (warning)")
     click.echo(f"valid: {len(checked.seeds.facts)} facts, {len(checked.seeds.candidates)} candidate(s) awaiting review, "
                f"{len(checked.outcome.warnings)} warning(s), 0 errors")
+
+
+def serve_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """Add one option per served setting, each with its LINKEDDATA_<NAME> environment variable."""
+    for name, default, help_text, extra in reversed(served_settings()):
+        option = "--" + name.replace("_", "-")
+        envvar = f"LINKEDDATA_{name.upper()}"
+        if extra.get("flag"):
+            command = click.option(f"{option}/--no-{option[2:]}", name, default=None, envvar=envvar, help=f"{help_text} [env {envvar}]")(command)
+        elif extra.get("multiple"):
+            command = click.option(option, name, multiple=True, default=default, show_default=True, envvar=envvar,
+                                   help=f"{help_text} [env {envvar}, space-separated]")(command)
+        else:
+            command = click.option(option, name, type=type(default), default=default, show_default=True, envvar=envvar,
+                                   help=f"{help_text} [env {envvar}]")(command)
+    return command
+
+
+@main.command()
+@click.option("--project", "project_dir", type=click.Path(file_okay=False, path_type=Path), default=".", show_default=True,
+              envvar="LINKEDDATA_PROJECT", help="Data project whose release is served when no FILE is given. [env LINKEDDATA_PROJECT]")
+@click.option("--release", "out_dir", type=click.Path(path_type=Path), default=None, envvar="LINKEDDATA_OUT",
+              help="Release to serve (default: PROJECT/dist, built first if missing). [env LINKEDDATA_OUT]")
+@serve_options
+@click.argument("files", nargs=-1, type=click.Path(path_type=Path))
+@click.pass_context
+@reports_errors
+def serve(context: click.Context, project_dir: Path, out_dir: Path | None, files: tuple[Path, ...], **options: Any) -> None:
+    """Serve the release (or the RDF FILEs given, gzip too) with a SPARQL endpoint, pages and dumps.
+
+    FILE may be any RDF format rdflib or Oxigraph reads; TriG and N-Quads keep their named graphs.
+    """
+    from linkeddata.server import run_server
+
+    check_base_iri(options["base_iri"])
+    settings = Settings(project_dir=project_dir, out_dir=out_dir or project_dir / "dist", **options)
+    run_server(settings, list(files), quiet=context.obj["quiet"])

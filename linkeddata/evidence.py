@@ -39,6 +39,8 @@ def locate_quote(text: str, quote: str, occurrence: int | None = None) -> TextSp
     """
     if not quote:
         raise QuoteNotFound("quote is empty")
+    if occurrence is not None and occurrence < 1:
+        raise QuoteNotFound(f"occurrence must be 1 or more, got {occurrence}")  # 0 or -1 would index from the end
     starts = find_occurrences(text, quote)
     if not starts:
         raise QuoteNotFound("quote not found verbatim in the article text")

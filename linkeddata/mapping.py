@@ -73,7 +73,17 @@ def read_mappings(project: Path) -> list[tuple[str, str]]:
     paths = sorted((project / "mappings").glob("*.ru"))
     if not paths:
         raise InputErrors([InputError(SourceLocation("mappings", 0), "no mapping (*.ru) file")])
-    return [(path.relative_to(project).as_posix(), path.read_text(encoding="utf-8")) for path in paths]
+    mappings, errors = [], []
+    for path in paths:
+        relative = path.relative_to(project).as_posix()
+        data = path.read_bytes()
+        try:
+            mappings.append((relative, data.decode("utf-8")))
+        except UnicodeDecodeError as error:
+            errors.append(InputError(SourceLocation(relative, data[: error.start].count(b"\n") + 1), f"not UTF-8 text ({error.reason})"))
+    if errors:
+        raise InputErrors(errors)
+    return mappings
 
 
 def apply_mappings(records: list[ox.Quad], ontology_turtle: str, mappings: list[tuple[str, str]]) -> ox.Store:
@@ -123,4 +133,18 @@ def map_seeds(seeds: Seeds, ontology_turtle: str, mappings: list[tuple[str, str]
     if errors:
         raise InputErrors(errors)
     store = apply_mappings(represent_seeds(seeds, spans, base_iri), ontology_turtle, mappings)
+    unmapped = unmapped_records(store, seeds)
+    if unmapped:
+        raise InputErrors(unmapped)
     return MappedDataset(published_quads(store), record_origins(store, seeds))
+
+
+def unmapped_records(store: ox.Store, seeds: Seeds) -> list[InputError]:
+    """Return an error for each seed record no mapping published anything from (it would vanish silently)."""
+    made_from = {quad.object.value for quad in store.quads_for_pattern(None, ox.NamedNode(RECORD.madeFrom), None, ox.NamedNode(ORIGINS_GRAPH))}
+    return [
+        InputError(record.location, f"{record.type} {record.id!r}: the mappings in mappings/ published nothing from this record; "
+                   "check that the concepts it names are complete in ontology/ (a stance needs ld:affirmedPhrase and ld:negatedPhrase)")
+        for record in seeds.records()
+        if f"tag:linkeddata,2026:{record.type}/{record.id}" not in made_from
+    ]

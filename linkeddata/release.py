@@ -17,7 +17,7 @@ from rdflib.compare import to_canonical_graph
 
 from linkeddata.description import describe_release
 from linkeddata.dumps import wikidata_links, write_dumps
-from linkeddata.errors import InputError, InputErrors
+from linkeddata.errors import InputError, InputErrors, SourceLocation
 from linkeddata.mapping import MappedDataset, map_seeds, read_mappings
 from linkeddata.progress import Progress
 from linkeddata.settings import Settings
@@ -44,6 +44,7 @@ def check_project(settings: Settings, progress: Progress) -> CheckedProject:
     project = settings.project_dir
     with progress.step("reading ontology and shapes"):
         vocabulary = read_vocabulary(project)
+        read_context(project)  # checked here so that `validate` catches a broken context too
     with progress.step("reading seeds"):
         seeds = read_seeds(project, vocabulary)
     with progress.step("mapping records and locating quotes"):
@@ -53,6 +54,22 @@ def check_project(settings: Settings, progress: Progress) -> CheckedProject:
     if outcome.violations:
         raise InputErrors(outcome.violations)
     return CheckedProject(vocabulary, seeds, mapped, outcome)
+
+
+def read_context(project: Path) -> dict[str, object]:
+    """Return the JSON-LD context document of `ontology/context.jsonld`; raises InputErrors if it is unusable."""
+    relative = "ontology/context.jsonld"
+    try:
+        context = json.loads((project / relative).read_bytes().decode("utf-8"))
+    except OSError as error:
+        raise InputErrors([InputError(SourceLocation(relative, 0), f"cannot read the JSON-LD context: {error.strerror or error}")]) from None
+    except UnicodeDecodeError as error:
+        raise InputErrors([InputError(SourceLocation(relative, 0), f"not UTF-8 text ({error.reason})")]) from None
+    except json.JSONDecodeError as error:
+        raise InputErrors([InputError(SourceLocation(relative, error.lineno), f"malformed JSON: {error.msg}")]) from None
+    if not isinstance(context, dict) or not isinstance(context.get("@context"), dict):
+        raise InputErrors([InputError(SourceLocation(relative, 1), "expected a JSON object whose \"@context\" is an object (embedded, not a URL)")])
+    return context
 
 
 def _checksums(folder: Path) -> str:
@@ -65,7 +82,7 @@ def _checksums(folder: Path) -> str:
 def write_release(checked: CheckedProject, settings: Settings, folder: Path) -> None:
     """Write every file of a release into `folder`."""
     project = settings.project_dir
-    context = json.loads((project / "ontology" / "context.jsonld").read_text(encoding="utf-8"))
+    context = read_context(project)
     quads = checked.mapped.quads
     dumps = write_dumps(folder, quads, settings.base_iri, context)
     (folder / "context.jsonld").write_text(json.dumps(context, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
@@ -110,9 +127,14 @@ def swap_into_place(staging: Path, out_dir: Path) -> Path:
     store = releases_dir(out_dir)
     digest = hashlib.sha256((staging / CHECKSUMS).read_bytes()).hexdigest()[:16]
     final = store / digest
-    if final.exists():
+    if final.exists() and _is_intact(final, staging):
         shutil.rmtree(staging)  # an identical release is already there: same seeds, same bytes
+        os.utime(final)  # it is the newest release again, so pruning (by modification time) keeps it
     else:
+        if final.exists():  # a damaged copy, e.g. left by a build killed while pruning it: never point at it
+            trash = store / f".staging-{os.getpid()}-damaged-{digest}"
+            final.rename(trash)
+            shutil.rmtree(trash, ignore_errors=True)
         staging.rename(final)
     link = store / f".link-{os.getpid()}"
     if link.is_symlink() or link.exists():
@@ -121,6 +143,14 @@ def swap_into_place(staging: Path, out_dir: Path) -> Path:
     os.replace(link, out_dir)  # rename(2) is atomic: readers see the old release or the new one
     _prune(store, keep={digest, *_recent(store, KEPT_RELEASES)})
     return final
+
+
+def _is_intact(release: Path, staging: Path) -> bool:
+    expected = (staging / CHECKSUMS).read_text(encoding="utf-8")
+    try:
+        return (release / CHECKSUMS).read_text(encoding="utf-8") == expected and _checksums(release) == expected
+    except OSError:
+        return False
 
 
 def _recent(store: Path, count: int) -> list[str]:
@@ -150,8 +180,6 @@ def _staging_is_abandoned(path: Path) -> bool:
 
 def check_out_dir(out_dir: Path) -> list[InputError]:
     """Return an error if `out_dir` exists but is not a release link this tool made."""
-    from linkeddata.errors import SourceLocation
-
     if out_dir.exists() and not out_dir.is_symlink():
         return [InputError(SourceLocation(str(out_dir), 0), "exists and is not a release link made by `linkeddata build`; move it away or pick another --out")]
     return []

@@ -1,4 +1,4 @@
-"""One frozen dataclass of settings with their defaults; the CLI fills it from options and environment."""
+"""One frozen dataclass of settings with their defaults; the CLI fills it from options and environment variables."""
 
 from __future__ import annotations
 
@@ -8,29 +8,45 @@ from pathlib import Path
 DEFAULT_BASE_IRI = "https://alliances.example.org/"
 
 
+def _setting(default: object, help_text: str, **extra: object) -> object:
+    if isinstance(default, tuple):
+        return field(default_factory=lambda: default, metadata={"help": help_text, **extra})
+    return field(default=default, metadata={"help": help_text, **extra})
+
+
 @dataclass(frozen=True, slots=True)
 class Settings:
-    """Everything `build` and `serve` can be told; each field has an option and an environment variable."""
+    """Everything `build` and `serve` can be told. Each served setting is an option of `serve` and a
+    LINKEDDATA_<NAME> environment variable (see `linkeddata serve --help` and the README)."""
 
     project_dir: Path = Path(".")
     out_dir: Path = Path("dist")
-    base_iri: str = DEFAULT_BASE_IRI
-    host: str = "127.0.0.1"
-    port: int = 8000
-    query_timeout_s: float = 10.0
-    max_result_rows: int = 100_000
-    max_query_bytes: int = 100_000
-    max_body_bytes: int = 1_000_000
-    max_header_bytes: int = 16_384
-    max_nesting_depth: int = 64
-    query_workers: int = 2
-    cache_entries: int = 1_024
-    cors_origins: tuple[str, ...] = ("*",)
-    federation_allow_list: tuple[str, ...] = field(default_factory=tuple)
-    federation_timeout_s: float = 5.0
-    union_default_graph: bool = False
-    sparql_backend: str | None = None
+    base_iri: str = _setting(DEFAULT_BASE_IRI, "Base IRI every published IRI is minted under; pages map paths below it.")  # type: ignore[assignment]
+    host: str = _setting("127.0.0.1", "Interface to listen on.")  # type: ignore[assignment]
+    port: int = _setting(8000, "Port to listen on (0 picks a free one and prints it).")  # type: ignore[assignment]
+    query_timeout_s: float = _setting(10.0, "Time limit per query, in seconds; the worker running it is then stopped.")  # type: ignore[assignment]
+    max_result_rows: int = _setting(100_000, "Most rows (or triples) a query may return; more is an error, never a silent cut.")  # type: ignore[assignment]
+    max_query_bytes: int = _setting(100_000, "Longest query text accepted, in bytes.")  # type: ignore[assignment]
+    max_body_bytes: int = _setting(1_000_000, "Largest request body accepted, in bytes.")  # type: ignore[assignment]
+    max_header_bytes: int = _setting(16_384, "Largest request head (request line and headers) accepted, in bytes.")  # type: ignore[assignment]
+    max_nesting_depth: int = _setting(64, "Deepest nesting of braces, parentheses and brackets accepted in a query.")  # type: ignore[assignment]
+    query_workers: int = _setting(4, "Most query worker processes (two are kept warm; more start while all are busy).")  # type: ignore[assignment]
+    cache_entries: int = _setting(1_024, "Answers kept in the answer cache (0 turns the cache off).")  # type: ignore[assignment]
+    cors_origins: tuple[str, ...] = _setting(("*",), "Origins allowed by CORS on the read endpoints (repeat the option).", multiple=True)  # type: ignore[assignment]
+    federation_allow_list: tuple[str, ...] = _setting((), "SPARQL endpoints SERVICE may reach (repeat the option); empty means no federation.", multiple=True)  # type: ignore[assignment]
+    union_default_graph: bool | None = _setting(None, "Query the union of all graphs as the default graph (default: on for a release, off for files).", flag=True)  # type: ignore[assignment]
 
     def describe(self) -> dict[str, object]:
-        """Return the settings as a plain dict (for logs and the home page)."""
+        """Return the settings as a plain dict (for logs and the health endpoint)."""
         return {item.name: getattr(self, item.name) for item in fields(self)}
+
+
+def served_settings() -> list[tuple[str, object, str, dict[str, object]]]:
+    """Return (name, default, help, extra) of every setting `serve` exposes as an option."""
+    result = []
+    for item in fields(Settings):
+        if "help" in item.metadata:
+            default = item.default_factory() if callable(item.default_factory) else item.default  # type: ignore[misc]
+            extra = {key: value for key, value in item.metadata.items() if key != "help"}
+            result.append((item.name, default, str(item.metadata["help"]), extra))
+    return result

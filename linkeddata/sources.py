@@ -77,41 +77,94 @@ class LocatedDict(dict[str, Any]):
     key_lines: dict[str, int]
 
 
-def _to_python(node: yaml.Node) -> Any:
+class _YamlShapeError(Exception):
+    """A well-formed YAML document this reader refuses: a recursive alias or a repeated key."""
+
+    def __init__(self, line: int, message: str) -> None:
+        super().__init__(message)
+        self.line = line
+        self.message = message
+
+
+_BUILDING = object()
+
+
+def _to_python(node: yaml.Node, _memo: dict[int, Any] | None = None) -> Any:
+    # Each node is converted once, so aliases are shared rather than re-expanded (no "billion laughs")
+    # and an alias that points into its own anchor is refused instead of recursing forever.
+    memo: dict[int, Any] = {} if _memo is None else _memo
+    if id(node) in memo:
+        if memo[id(node)] is _BUILDING:
+            raise _YamlShapeError(node.start_mark.line + 1, "an alias refers to the node that contains it")
+        return memo[id(node)]
+    memo[id(node)] = _BUILDING
+    value: Any
     if isinstance(node, yaml.MappingNode):
         mapping = LocatedDict()
         mapping.line = node.start_mark.line + 1
         mapping.key_lines = {}
         for key_node, value_node in node.value:
-            key = str(_to_python(key_node))
-            mapping[key] = _to_python(value_node)
+            key = str(_to_python(key_node, memo))
+            if key in mapping.key_lines:
+                raise _YamlShapeError(key_node.start_mark.line + 1, f"key '{key}' repeated (first at line {mapping.key_lines[key]})")
+            mapping[key] = _to_python(value_node, memo)
             mapping.key_lines[key] = key_node.start_mark.line + 1
-        return mapping
-    if isinstance(node, yaml.SequenceNode):
-        return [_to_python(item) for item in node.value]
-    # Scalars stay text: a curator's "2008" or "051" must not turn into a number.
-    assert isinstance(node, yaml.ScalarNode)
-    if node.tag == "tag:yaml.org,2002:null" or (node.style is None and node.value in ("", "~", "null")):
-        return None
-    return node.value
+        value = mapping
+    elif isinstance(node, yaml.SequenceNode):
+        value = [_to_python(item, memo) for item in node.value]
+    else:
+        # Scalars stay text: a curator's "2008" or "051" must not turn into a number.
+        assert isinstance(node, yaml.ScalarNode)
+        if node.tag == "tag:yaml.org,2002:null" or (node.style is None and node.value in ("", "~", "null")):
+            value = None
+        else:
+            value = node.value
+    memo[id(node)] = value
+    return value
+
+
+def _one_line(text: str) -> str:
+    return " ".join(str(text).split())
 
 
 def load_yaml(path: Path, relative: str) -> Any:
     """Return the YAML document at `path` with line-aware mappings; raises InputErrors on bad syntax."""
     try:
-        text = path.read_text(encoding="utf-8")
+        data = path.read_bytes()
+    except OSError as error:
+        raise InputErrors([InputError(SourceLocation(relative, 0), f"cannot read the file: {error.strerror or error}")]) from None
+    try:
+        text = data.decode("utf-8")
     except UnicodeDecodeError as error:
-        raise InputErrors([InputError(SourceLocation(relative, 0), f"not UTF-8 text ({error.reason})")]) from None
+        line = data[: error.start].count(b"\n") + 1
+        raise InputErrors([InputError(SourceLocation(relative, line), f"not UTF-8 text ({error.reason})")]) from None
     try:
         node = yaml.compose(text, Loader=_YamlLoader)
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
+        if error.context_mark is not None and "end of stream" in (error.problem or ""):
+            mark = error.context_mark  # an unclosed quote or bracket: point at where it opens, not at the end of the file
         line = mark.line + 1 if mark else 0
         problem = error.problem or error.context or "malformed YAML"
-        raise InputErrors([InputError(SourceLocation(relative, line), f"malformed YAML: {problem}")]) from None
+        if error.problem and error.context:
+            opened = error.context_mark.line + 1 if error.context_mark else line
+            problem += f" ({error.context}{f' starting at line {opened}' if opened != line else ''})"
+        raise InputErrors([InputError(SourceLocation(relative, line), _one_line(f"malformed YAML: {problem}"))]) from None
+    except yaml.reader.ReaderError as error:
+        line = text[: error.position].count("\n") + 1
+        raise InputErrors([InputError(SourceLocation(relative, line), f"malformed YAML: {error.reason} (character {error.character!r})")]) from None
     except yaml.YAMLError as error:
-        raise InputErrors([InputError(SourceLocation(relative, 0), f"malformed YAML: {error}")]) from None
-    return None if node is None else _to_python(node)
+        raise InputErrors([InputError(SourceLocation(relative, 0), _one_line(f"malformed YAML: {error}"))]) from None
+    except RecursionError:
+        raise InputErrors([InputError(SourceLocation(relative, 0), "malformed YAML: nested too deeply")]) from None
+    if node is None:
+        return None
+    try:
+        return _to_python(node)
+    except _YamlShapeError as error:
+        raise InputErrors([InputError(SourceLocation(relative, error.line), f"malformed YAML: {error.message}")]) from None
+    except RecursionError:
+        raise InputErrors([InputError(SourceLocation(relative, 0), "malformed YAML: nested too deeply")]) from None
 
 
 # ------------------------------------------------------------------ field checks, as a table
@@ -126,7 +179,7 @@ def _text(value: Any) -> str | None:
 
 def _matching(pattern: re.Pattern[str], what: str) -> Check:
     def check(value: Any) -> str | None:
-        if not isinstance(value, str) or not pattern.match(value):
+        if not isinstance(value, str) or not pattern.fullmatch(value):
             return f"must be {what}, got {value!r}"
         return None
 
@@ -134,7 +187,7 @@ def _matching(pattern: re.Pattern[str], what: str) -> Check:
 
 
 def _date(value: Any) -> str | None:
-    if not isinstance(value, str) or not DATE_PATTERN.match(value):
+    if not isinstance(value, str) or not DATE_PATTERN.fullmatch(value):
         return f"bad date {value!r}: use YYYY, YYYY-MM or YYYY-MM-DD"
     parts = [int(part) for part in value.split("-")]
     try:
@@ -151,7 +204,8 @@ def _text_list(value: Any) -> str | None:
 
 
 def _positive_integer(value: Any) -> str | None:
-    return None if isinstance(value, str) and value.isdigit() and int(value) > 0 else "must be a positive integer"
+    # str.isdigit() also accepts digits int() refuses, such as "²"
+    return None if isinstance(value, str) and re.fullmatch(r"[0-9]+", value) and int(value) > 0 else "must be a positive integer"
 
 
 def _one_of(allowed: Callable[[Vocabulary], set[str]], what: str) -> Callable[[Vocabulary], Check]:
@@ -159,7 +213,7 @@ def _one_of(allowed: Callable[[Vocabulary], set[str]], what: str) -> Callable[[V
         choices = allowed(vocabulary)
 
         def check(value: Any) -> str | None:
-            if value not in choices:
+            if not isinstance(value, str) or value not in choices:
                 return f"unknown {what} {value!r} (known: {', '.join(sorted(choices))})"
             return None
 
@@ -244,8 +298,11 @@ def _record(type_: str, id_: str, raw: LocatedDict, path: str) -> Record:
 # ------------------------------------------------------------------ readers
 
 
-def read_actors(project: Path, vocabulary: Vocabulary) -> tuple[list[Record], list[InputError]]:
-    """Return the actor records of `seeds/actors.yaml` and the errors found in it."""
+def read_actors(project: Path, vocabulary: Vocabulary, declared: set[str] | None = None) -> tuple[list[Record], list[InputError]]:
+    """Return the actor records of `seeds/actors.yaml` and the errors found in it.
+
+    `declared`, if given, receives every key the file declares, valid record or not.
+    """
     relative = "seeds/actors.yaml"
     document = load_yaml(project / relative, relative)
     if not isinstance(document, dict) or not isinstance(document.get("actors"), list):
@@ -255,8 +312,10 @@ def read_actors(project: Path, vocabulary: Vocabulary) -> tuple[list[Record], li
         location = SourceLocation(relative, getattr(raw, "line", 0))
         key = raw.get("key") if isinstance(raw, dict) else None
         problems = check_fields(raw, ACTOR_FIELDS, vocabulary, location, f'actor "{key}"')
-        if key in seen:
+        if isinstance(key, str) and key in seen:
             problems.append(InputError(location, f'actor "{key}": duplicate key (first at line {seen[key]})'))
+        if isinstance(key, str) and declared is not None:
+            declared.add(key)
         errors += problems
         if not problems:
             seen[key] = location.line
@@ -282,11 +341,13 @@ def read_article(project: Path, metadata_path: Path, vocabulary: Vocabulary) -> 
     data = text_path.read_bytes()
     digest = hashlib.sha256(data).hexdigest()
     if digest != document["sha256"]:
-        return None, [InputError(document_location(document, relative, "sha256"), f"sha256 {document['sha256']} does not match {text_relative} ({digest})")]
+        errors.append(InputError(document_location(document, relative, "sha256"), f"sha256 {document['sha256']} does not match {text_relative} ({digest})"))
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as error:
-        return None, [InputError(SourceLocation(text_relative, data[: error.start].count(b"\n") + 1), "article text is not UTF-8")]
+        errors.append(InputError(SourceLocation(text_relative, data[: error.start].count(b"\n") + 1), f"article text is not UTF-8 ({error.reason})"))
+    if errors:  # both checks run, so a re-encoded text reports its encoding as well as its changed digest
+        return None, errors
     record = _record("article", article_id, document, relative)
     return Article(record, text, text_relative), []
 
@@ -310,7 +371,7 @@ def read_facts(project: Path, facts_path: Path, vocabulary: Vocabulary) -> tuple
         location = SourceLocation(relative, getattr(raw, "line", document.line))
         key = raw.get("key") if isinstance(raw, dict) else None
         problems = check_fields(raw, FACT_FIELDS, vocabulary, location, f'fact "{key}"')
-        if key in seen:
+        if isinstance(key, str) and key in seen:
             problems.append(InputError(location, f'fact "{key}": duplicate fact key (first at line {seen[key]})'))
         errors += problems
         if not problems:
@@ -321,9 +382,12 @@ def read_facts(project: Path, facts_path: Path, vocabulary: Vocabulary) -> tuple
     return records, errors
 
 
-def check_references(facts: list[Record], actors: list[Record], vocabulary: Vocabulary) -> list[InputError]:
-    """Return errors for facts naming unknown actors or mismatching speaker and claim type."""
-    known = {actor.id for actor in actors}
+def check_references(facts: list[Record], actors: list[Record], vocabulary: Vocabulary, declared: set[str] | None = None) -> list[InputError]:
+    """Return errors for facts naming unknown actors or mismatching speaker and claim type.
+
+    Keys in `declared` count as known: an actor with a bad field is reported once, at the actor, not at every fact naming it.
+    """
+    known = {actor.id for actor in actors} | (declared or set())
     errors = []
     for fact in facts:
         what = f'fact "{fact.fields["key"]}"'
@@ -349,7 +413,8 @@ def iter_article_metadata(project: Path) -> Iterator[Path]:
 def read_seeds(project: Path, vocabulary: Vocabulary) -> Seeds:
     """Return every seed record; raises InputErrors listing all problems found."""
     errors: list[InputError] = []
-    actors, actor_errors = _collect(lambda: read_actors(project, vocabulary))
+    declared: set[str] = set()
+    actors, actor_errors = _collect(lambda: read_actors(project, vocabulary, declared))
     errors += actor_errors
     articles: list[Article] = []
     facts: list[Record] = []
@@ -370,7 +435,8 @@ def read_seeds(project: Path, vocabulary: Vocabulary) -> Seeds:
     for facts_path in sorted((project / "seeds" / "facts").glob("*.yaml")):
         if facts_path.stem not in known_articles and not (project / "seeds" / "articles" / f"{facts_path.stem}.yaml").exists():
             errors.append(InputError(SourceLocation(facts_path.relative_to(project).as_posix(), 1), "fact file has no article metadata in seeds/articles/"))
-    errors += check_references(facts, actors or [], vocabulary)
+    if actors is not None:  # if actors.yaml is unreadable, every actor key would look unknown: report the file alone
+        errors += check_references(facts, actors, vocabulary, declared)
     if errors:
         raise InputErrors(errors)
     published = [fact for fact in facts if fact.fields.get("status") != CANDIDATE_STATUS]

@@ -33,9 +33,11 @@ def parse_turtle(path: Path, relative: str) -> Graph:
         graph.parse(path, format="turtle")
     except BadSyntax as error:
         line = getattr(error, "lines", 0) + 1
-        raise InputErrors([InputError(SourceLocation(relative, line), f"malformed Turtle: {error.message}")]) from None
+        # error.message spans several lines and quotes bytes; the reason alone keeps one `path:line: message` line
+        reason = getattr(error, "_why", None) or error.message
+        raise InputErrors([InputError(SourceLocation(relative, line), " ".join(f"malformed Turtle: {reason}".split()))]) from None
     except Exception as error:  # rdflib raises several types for bad Turtle
-        raise InputErrors([InputError(SourceLocation(relative, 0), f"malformed Turtle: {error}")]) from None
+        raise InputErrors([InputError(SourceLocation(relative, 0), " ".join(f"malformed Turtle: {error}".split()))]) from None
     return graph
 
 

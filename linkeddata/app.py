@@ -1,0 +1,246 @@
+"""create_app(settings, data) -> FastAPI: routes and wiring only."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from importlib import resources
+from pathlib import Path
+
+
+from fastapi import FastAPI, Request
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.middleware.gzip import GZipMiddleware
+from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, PlainTextResponse, Response
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+
+from linkeddata import __version__
+from linkeddata.dumps import dataset_prefixes
+from linkeddata.formats import RDF_BY_KEY, RDF_FORMATS
+from linkeddata.namespaces import ONTOLOGY_IRI
+from linkeddata.negotiation import negotiate
+from linkeddata.page_queries import select_rows
+from linkeddata.pages import HTML, PAGE_FORMATS, local_href, negotiated_key, resource_route
+from linkeddata.query_engine import QueryRejected
+from linkeddata.query_pool import EngineError, QueryPool, QueryTimeout, WorkerDied
+from linkeddata.service_description import describe_service
+from linkeddata.settings import Settings
+from linkeddata.sparql import (
+    AnswerCache,
+    ProtocolError,
+    answer_response,
+    build_query_request,
+    cache_key,
+    check_query,
+    choose_format,
+    etag_for,
+    limit_error,
+    media_type_header,
+    read_protocol_request,
+)
+from linkeddata.store import ServedData
+
+log = logging.getLogger("linkeddata.server")
+PACKAGE = resources.files("linkeddata")
+VENDOR_ASSETS = {"yasgui": ("@zazuko", "yasgui", "build"), "cytoscape": ("cytoscape", "dist")}
+
+
+def example_queries() -> list[dict[str, str]]:
+    """Return the example queries shipped with the package: the article's questions, each run by a test."""
+    folder = PACKAGE.joinpath("queries", "examples")
+    examples = []
+    for item in sorted(folder.iterdir(), key=lambda entry: entry.name):
+        if item.name.endswith(".rq"):
+            text = item.read_text(encoding="utf-8")
+            title = text.splitlines()[0].lstrip("# ").strip()
+            examples.append({"name": item.name[:-3], "title": title, "query": text})
+    return examples
+
+
+def wants_html(request: Request) -> bool:
+    """Return True when the client prefers an HTML page (a browser) over machine formats."""
+    return negotiate(request.headers.get("accept"), [], [HTML, "application/json"]) == HTML
+
+
+def error_response(request: Request, error: ProtocolError) -> Response:
+    """Return one error shape: JSON for machine clients, the error page for browsers."""
+    headers = {"Vary": "Accept", **error.headers}
+    if wants_html(request):
+        return request.app.state.templates.TemplateResponse(request, "error.html", {"error": error}, status_code=error.status, headers=headers)
+    return JSONResponse({"error": error.code, "message": error.message, "status": error.status}, status_code=error.status, headers=headers)
+
+
+async def protocol_error_handler(request: Request, error: Exception) -> Response:
+    assert isinstance(error, ProtocolError)
+    return error_response(request, error)
+
+
+async def sparql_endpoint(request: Request) -> Response:
+    """The SPARQL 1.1 Protocol: GET and POST (form or direct), read-only, bounded, negotiated."""
+    state = request.app.state
+    settings: Settings = state.settings
+    protocol = await read_protocol_request(request, settings)
+    if protocol.query is None:
+        if request.method == "POST":
+            raise ProtocolError(400, "missing_query", "the request carries no 'query' parameter")
+        return service_page(request)
+    shape = check_query(protocol.query, settings, state.data.graph_names, protocol)
+    formats = choose_format(shape, protocol, request.headers.get("accept"))
+    key = cache_key(protocol.query, protocol, formats, state.data.union_default_graph)
+    cached = state.cache.get(key)
+    if cached is not None:
+        return answer_response(cached[0], cached[1], request)
+    query_request = build_query_request(protocol.query, protocol, formats, settings, state.data.union_default_graph, dataset_prefixes(state.data.base_iri))
+    try:
+        answer = await state.pool.run(query_request, settings.query_timeout_s)
+    except (QueryTimeout, QueryRejected, WorkerDied, EngineError) as error:
+        raise limit_error(error, settings) from None
+    etag = etag_for(state.data.digest, answer.body)
+    state.cache.put(key, answer, etag)
+    return answer_response(answer, etag, request)
+
+
+def service_page(request: Request) -> Response:
+    """GET /sparql with no query: the query editor for browsers, the Service Description for everyone else."""
+    state = request.app.state
+    chosen = negotiate(request.headers.get("accept"), PAGE_FORMATS, [HTML])
+    if chosen == HTML:
+        return state.templates.TemplateResponse(request, "sparql.html", {"examples": example_queries(), "yasgui": state.assets.get("yasgui")},
+                                                headers={"Vary": "Accept"})
+    key = negotiate(request.headers.get("accept"), RDF_FORMATS)
+    if key is None:
+        raise ProtocolError(406, "not_acceptable", "no acceptable media type for the service description")
+    endpoint = str(request.url_for("sparql_endpoint"))
+    graph = describe_service(endpoint, state.data.base_iri, state.data.graph_names, state.settings, state.data.union_default_graph)
+    return Response(graph.serialize(format=RDF_BY_KEY[key].rdflib, encoding="utf-8"), headers={"Content-Type": media_type_header(key), "Vary": "Accept"})
+
+
+async def home_page(request: Request) -> Response:
+    """The home page: what this dataset is, counts, example queries and dumps."""
+    state = request.app.state
+    counts = await select_rows(state.pool, "counts", None, state.data.union_default_graph, state.settings.query_timeout_s)
+    dumps = sorted(path.name for path in state.data.release_dir.iterdir() if path.is_file()) if state.data.release_dir else []
+    return state.templates.TemplateResponse(request, "home.html", {
+        "counts": counts[0] if counts else {}, "examples": example_queries(), "dumps": dumps, "quads": state.data.quad_count,
+        "base_iri": state.data.base_iri, "assets": state.assets,
+    })
+
+
+def release_file(request: Request, name: str) -> Path:
+    """Return a file of the served release, or raise 404 (there is none when serving plain files)."""
+    release_dir = request.app.state.data.release_dir
+    if release_dir is None or not (release_dir / name).is_file():
+        raise ProtocolError(404, "not_found", f"{name} is only published with a release built by `linkeddata build`")
+    return release_dir / name
+
+
+async def ontology_document(request: Request) -> Response:
+    """The ontology at its namespace IRI: HTML documentation for browsers, Turtle or JSON-LD for machines."""
+    suffix = request.path_params.get("suffix", "")
+    key = {"": None, ".html": HTML, ".ttl": "turtle", ".jsonld": "jsonld", ".nt": "ntriples", ".rdf": "rdfxml"}.get(suffix, "missing")
+    if key == "missing":
+        raise ProtocolError(404, "not_found", "no such ontology document")
+    key = key or negotiated_key(request)
+    if key == HTML:
+        return FileResponse(release_file(request, "ontology.html"), media_type="text/html; charset=utf-8", headers={"Vary": "Accept"})
+    import pyoxigraph as ox
+
+    data = release_file(request, "ontology.ttl").read_bytes()
+    body = data if key == "turtle" else ox.serialize(ox.parse(data, ox.RdfFormat.TURTLE), format=RDF_BY_KEY[key].oxigraph)
+    return Response(body, headers={"Content-Type": media_type_header(key), "Vary": "Accept"})
+
+
+async def void_description(request: Request) -> Response:
+    """/.well-known/void: the VoID description of the dataset (RFC 5785, VoID section 7)."""
+    key = negotiate(request.headers.get("accept"), PAGE_FORMATS) or "turtle"
+    data = release_file(request, "void.ttl").read_bytes()
+    if key == "turtle":
+        return Response(data, headers={"Content-Type": media_type_header(key), "Vary": "Accept"})
+    import pyoxigraph as ox
+
+    return Response(ox.serialize(ox.parse(data, ox.RdfFormat.TURTLE), format=RDF_BY_KEY[key].oxigraph), headers={"Content-Type": media_type_header(key), "Vary": "Accept"})
+
+
+async def archived_text_route(request: Request) -> Response:
+    """The verbatim archived text of an article, as evidence selectors point at it."""
+    article_id = request.path_params["article_id"]
+    if not article_id.replace("_", "").replace("-", "").isalnum():
+        raise ProtocolError(404, "not_found", "no such archived text")
+    return FileResponse(release_file(request, f"articles/{article_id}.txt"), media_type="text/plain; charset=utf-8")
+
+
+async def dumps_index(request: Request) -> Response:
+    """A listing of the release files under /dumps/."""
+    release_dir = request.app.state.data.release_dir
+    names = sorted(p.name for p in release_dir.iterdir() if p.is_file()) if release_dir else []
+    return request.app.state.templates.TemplateResponse(request, "dumps.html", {"dumps": names})
+
+
+async def health(request: Request) -> Response:
+    """Liveness and a few counters."""
+    state = request.app.state
+    return JSONResponse({"status": "ok", "version": __version__, "quads": state.data.quad_count, "pool": state.pool.describe(),
+                         "cache": {"entries": len(state.cache._items), "hits": state.cache.hits, "misses": state.cache.misses}})
+
+
+async def unexpected_error_handler(request: Request, error: Exception) -> Response:
+    log.exception("unexpected error on %s", request.url.path, exc_info=error)
+    return error_response(request, ProtocolError(500, "internal_error", "internal server error; it has been logged"))
+
+
+@asynccontextmanager
+async def stop_workers_on_shutdown(app: FastAPI) -> AsyncIterator[None]:
+    yield
+    app.state.pool.close()
+
+
+def vendor_assets(settings: Settings) -> dict[str, Path]:
+    """Return the front-end libraries installed by the project's npm setup, by name."""
+    found = {}
+    for name, parts in VENDOR_ASSETS.items():
+        folder = settings.project_dir.resolve() / "node_modules" / Path(*parts)
+        if folder.is_dir():
+            found[name] = folder
+    return found
+
+
+def create_app(settings: Settings, data: ServedData) -> FastAPI:
+    """Return the application serving `data`: SPARQL endpoint, pages, dumps. Starts the query workers."""
+    app = FastAPI(title="linkeddata", version=__version__, description="Evidence-backed linked data: SPARQL 1.1 endpoint, pages and dumps.",
+                  lifespan=stop_workers_on_shutdown)
+    templates = Jinja2Templates(directory=str(PACKAGE.joinpath("templates")))
+    templates.env.globals["local_href"] = lambda iri: local_href(iri, data.base_iri)
+    templates.env.globals["version"] = __version__
+    app.state.settings = settings
+    app.state.data = data
+    app.state.templates = templates
+    app.state.cache = AnswerCache(settings.cache_entries)
+    app.state.texts = {}
+    app.state.assets = vendor_assets(settings)
+    app.state.network_query_available = True
+    app.state.pool = QueryPool(data.opener(), min(2, settings.query_workers), settings.query_workers)
+    app.add_exception_handler(ProtocolError, protocol_error_handler)
+    app.add_exception_handler(Exception, unexpected_error_handler)
+    app.add_middleware(GZipMiddleware, minimum_size=1024)
+    app.add_middleware(CORSMiddleware, allow_origins=list(settings.cors_origins), allow_methods=["GET", "POST"], allow_headers=["*"], expose_headers=["ETag", "X-Result-Rows"])
+    app.add_api_route("/sparql", sparql_endpoint, methods=["GET", "POST"], name="sparql_endpoint", include_in_schema=True,
+                      summary="SPARQL 1.1 Protocol endpoint (read-only)")
+    app.add_api_route("/", home_page, methods=["GET"], response_class=HTMLResponse, summary="Home page")
+    app.add_api_route("/health", health, methods=["GET"], summary="Health and counters")
+    app.add_api_route("/.well-known/void", void_description, methods=["GET"], summary="VoID description")
+    app.add_api_route("/ontology{suffix:path}", ontology_document, methods=["GET"], summary="The ontology (HTML, Turtle, JSON-LD)")
+    app.add_api_route("/text/{article_id}", archived_text_route, methods=["GET"], response_class=PlainTextResponse, summary="Archived article text")
+    app.add_api_route("/dumps/", dumps_index, methods=["GET"], response_class=HTMLResponse, summary="Release files")
+    if data.release_dir is not None:
+        app.mount("/dumps", StaticFiles(directory=data.release_dir), name="dumps")
+    app.mount("/static/site", StaticFiles(directory=str(PACKAGE.joinpath("static"))), name="static")
+    for name, folder in app.state.assets.items():
+        app.mount(f"/static/vendor/{name}", StaticFiles(directory=folder), name=f"vendor-{name}")
+    for prefix in ("actor", "fact", "article", "graph"):
+        app.add_api_route(f"/{prefix}/{{rest:path}}", resource_route, methods=["GET"], summary=f"{prefix} resources (303 to documents)", name=f"{prefix}_resource")
+    app.add_api_route("/dataset{suffix:path}", resource_route, methods=["GET"], summary="The dataset description", name="dataset_resource")
+    return app
+
+

@@ -1,0 +1,204 @@
+"""Linked-data pages: a request path -> its IRI -> its description, as HTML (with embedded JSON-LD) or RDF by negotiation."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import quote, unquote
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from linkeddata.dumps import dataset_prefixes
+from linkeddata.formats import RDF_FORMATS
+from linkeddata.negotiation import negotiate
+from linkeddata.page_queries import describe, select_rows
+from linkeddata.sparql import ProtocolError, media_type_header
+
+HTML = "text/html"
+DOCUMENT_SUFFIXES = {".html": HTML, **{fmt.suffix: fmt.key for fmt in RDF_FORMATS if fmt.key in ("turtle", "jsonld", "ntriples", "rdfxml")}}
+SUFFIX_OF = {value: suffix for suffix, value in DOCUMENT_SUFFIXES.items()}
+PAGE_FORMATS = [fmt for fmt in RDF_FORMATS if fmt.key in SUFFIX_OF]
+THING_PATH = re.compile(r"^(actor|fact|article|graph)/[A-Za-z0-9_\-./]+$|^dataset$")
+SENTENCE_END = re.compile(r"[.!?][”\"’']?\s+|\n")
+
+
+@dataclass(frozen=True, slots=True)
+class Thing:
+    """A resource of the dataset named by a request path."""
+
+    path: str
+    iri: str
+
+
+def thing_for_path(path: str, base_iri: str) -> Thing | None:
+    """Return the dataset resource a request path names, or None if the path names none.
+
+    The path is decoded once and must stay inside the dataset's IRI space: no '..', no
+    empty segment, no characters an IRI cannot hold. This is the one place paths become IRIs.
+    """
+    decoded = unquote(path).lstrip("/")
+    if not THING_PATH.match(decoded) or ".." in decoded or "//" in decoded or decoded.endswith("/"):
+        return None
+    return Thing(decoded, f"{base_iri}{decoded}")
+
+
+def local_href(iri: str, base_iri: str) -> str:
+    """Return the link a page uses for an IRI: a server-relative path inside the dataset, the IRI itself outside."""
+    if iri.startswith(base_iri):
+        return "/" + quote(iri[len(base_iri):], safe="/#:-_.~")
+    return iri
+
+
+def split_document_suffix(path: str) -> tuple[str, str | None]:
+    """Return (path without its document suffix, the format the suffix names or None)."""
+    for suffix, key in DOCUMENT_SUFFIXES.items():
+        if path.endswith(suffix):
+            return path[: -len(suffix)], key
+    return path, None
+
+
+def sentence_around(text: str, start: int, end: int) -> tuple[str, str, str]:
+    """Return (before, quote, after) where before/after complete the sentence(s) the quote lies in."""
+    sentence_start = 0
+    for match in SENTENCE_END.finditer(text, 0, start):
+        sentence_start = match.end()
+    following = SENTENCE_END.search(text, end)
+    sentence_end = following.start() + 1 if following else len(text)
+    if following and text[following.start()] == "\n":
+        sentence_end = following.start()
+    return text[sentence_start:start], text[start:end], text[end:sentence_end]
+
+
+def negotiated_key(request: Request) -> str:
+    """Return the document format a client asks for, HTML for browsers; raises 406 if none is acceptable."""
+    chosen = negotiate(request.headers.get("accept"), PAGE_FORMATS, [HTML])
+    if chosen is None:
+        offered = ", ".join([HTML, *(fmt.media_type for fmt in PAGE_FORMATS)])
+        raise ProtocolError(406, "not_acceptable", f"no acceptable media type; this resource is offered as {offered}")
+    return chosen
+
+
+def see_other(request: Request, thing_path: str) -> Response:
+    """Answer a thing's IRI with 303 See Other to the document that describes it (httpRange-14)."""
+    key = negotiated_key(request)
+    return RedirectResponse(f"/{quote(thing_path, safe='/-_.~')}{SUFFIX_OF[key]}", status_code=303, headers={"Vary": "Accept"})
+
+
+async def rdf_document(request: Request, iri: str, key: str) -> Response:
+    """Return the description of an IRI as an RDF document; 404 if the dataset says nothing about it."""
+    state = request.app.state
+    answer = await describe(state.pool, iri, key, state.data.union_default_graph, state.settings.query_timeout_s, dataset_prefixes(state.data.base_iri))
+    if answer.rows == 0:
+        raise ProtocolError(404, "not_found", f"<{iri}> is not described in this dataset")
+    return Response(answer.body, headers={"Content-Type": media_type_header(key), "Vary": "Accept"})
+
+
+async def jsonld_of(request: Request, iri: str) -> Any:
+    """Return the description of an IRI as parsed JSON-LD, for embedding in its HTML page."""
+    state = request.app.state
+    answer = await describe(state.pool, iri, "jsonld", state.data.union_default_graph, state.settings.query_timeout_s, {})
+    return json.loads(answer.body) if answer.rows else []
+
+
+async def archived_text(request: Request, archive_iri: str) -> str | None:
+    """Return an article's archived text, read once and kept (a served release never changes)."""
+    state = request.app.state
+    texts: dict[str, str | None] = state.texts
+    if archive_iri not in texts:
+        rows = await select_rows(state.pool, "texts", archive_iri, state.data.union_default_graph, state.settings.query_timeout_s)
+        texts[archive_iri] = rows[0]["text"] if rows else None
+    return texts[archive_iri]
+
+
+async def fact_views(request: Request, iri: str) -> list[dict[str, Any]]:
+    """Return the stance facts that mention an IRI, each with its quote set in its sentence."""
+    state = request.app.state
+    base = state.data.base_iri
+    rows = await select_rows(state.pool, "facts", iri, state.data.union_default_graph, state.settings.query_timeout_s)
+    seen, views = set(), []
+    for row in rows:
+        if row["fact"] in seen:
+            continue
+        seen.add(row["fact"])
+        text = await archived_text(request, row["archive"])
+        if text is not None and text[row["start"]:row["end"]] == row["exact"]:
+            before, exact, after = sentence_around(text, row["start"], row["end"])
+        else:
+            before, exact, after = row["prefix"], row["exact"], row["suffix"]
+        negated = row["polarity"].endswith("#Negated")
+        views.append({**row, "before": before, "quote": exact, "after": after, "negated": negated,
+                      "href": {name: local_href(row[name], base) for name in ("fact", "holder", "target", "article", "archive", "speaker") if name in row}})
+    return views
+
+
+def group_facts(views: list[dict[str, Any]], iri: str) -> list[tuple[str, list[dict[str, Any]]]]:
+    """Return facts grouped by direction, stance and polarity, e.g. 'China supports …' or 'Others do not recognize China'."""
+    groups: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for view in views:
+        stance = view.get("stanceLabel", "stance")
+        polarity = "negated" if view["negated"] else "affirmed"
+        if view["holder"] == iri:
+            heading = f"Its stances: {stance} ({polarity})"
+        elif view["target"] == iri:
+            heading = f"Stances towards it: {stance} ({polarity})"
+        else:
+            heading = "Stances it stated as speaker"
+        groups[heading].append(view)
+    return sorted(groups.items())
+
+
+async def resource_summary(request: Request, iri: str) -> dict[str, Any]:
+    """Return label, types and Wikidata links of an IRI; raises 404 if the dataset says nothing about it."""
+    state = request.app.state
+    rows = await select_rows(state.pool, "resource", iri, state.data.union_default_graph, state.settings.query_timeout_s)
+    if not rows:
+        raise ProtocolError(404, "not_found", f"<{iri}> is not described in this dataset")
+    labels = sorted({row["label"] for row in rows if "label" in row})
+    types = sorted({(row["type"], row.get("typeLabel", row["type"].rsplit("#", 1)[-1].rsplit("/", 1)[-1])) for row in rows if "type" in row})
+    same_as = sorted({row["sameAs"] for row in rows if "sameAs" in row})
+    return {"label": labels[0] if labels else iri.rsplit("/", 1)[-1], "types": types, "same_as": same_as}
+
+
+async def property_table(request: Request, iri: str) -> list[dict[str, Any]]:
+    """Return every property of an IRI with a displayable value, for resources without a dedicated page."""
+    state = request.app.state
+    base = state.data.base_iri
+    rows = await select_rows(state.pool, "triples", iri, state.data.union_default_graph, state.settings.query_timeout_s)
+    return [{"p": row["p"], "o": row["o"], "label": row.get("oLabel"), "href": local_href(row["o"], base) if row["o"].startswith(("http://", "https://")) else None}
+            for row in rows]
+
+
+async def html_document(request: Request, thing: Thing) -> Response:
+    """Return the HTML page of a resource, with its description embedded as JSON-LD."""
+    state = request.app.state
+    summary = await resource_summary(request, thing.iri)
+    views = await fact_views(request, thing.iri)
+    context = {
+        "request": request, "iri": thing.iri, "summary": summary, "path": thing.path,
+        "groups": group_facts(views, thing.iri), "facts": views,
+        "properties": await property_table(request, thing.iri),
+        "jsonld": await jsonld_of(request, thing.iri),
+        "alternates": [(fmt.media_type, f"/{thing.path}{fmt.suffix}") for fmt in PAGE_FORMATS],
+        "kind": thing.path.split("/", 1)[0],
+        "network_query": state.network_query_available,
+    }
+    return state.templates.TemplateResponse(request, "resource.html", context, headers={"Vary": "Accept"})
+
+
+async def resource_route(request: Request) -> Response:
+    """GET a dataset IRI (303 to its document) or one of its documents (by suffix)."""
+    state = request.app.state
+    raw_path = request.url.path.lstrip("/")
+    path, key = split_document_suffix(raw_path)
+    thing = thing_for_path(path, state.data.base_iri)
+    if thing is None:
+        raise ProtocolError(404, "not_found", "no such resource in this dataset")
+    if key is None:
+        return see_other(request, thing.path)
+    if key == HTML:
+        return await html_document(request, thing)
+    return await rdf_document(request, thing.iri, key)

@@ -1,0 +1,136 @@
+"""Evaluates one SPARQL query on Oxigraph and serializes its answer, within a row and byte budget.
+
+Runs inside a query worker process (see query_pool.py), never in the server's event loop.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pyoxigraph as ox
+
+from linkeddata.formats import RDF_BY_KEY, RESULTS_FORMATS
+
+RESULTS_BY_KEY = {fmt.key: fmt for fmt in RESULTS_FORMATS}
+
+
+@dataclass(frozen=True, slots=True)
+class QueryRequest:
+    """Everything a worker needs to answer one query; plain data, so it crosses a pipe."""
+
+    query: str
+    results_format: str = "json"
+    graph_format: str = "turtle"
+    default_graphs: tuple[str, ...] | None = None
+    named_graphs: tuple[str, ...] | None = None
+    union_default_graph: bool = False
+    substitutions: dict[str, str] = field(default_factory=dict)
+    max_rows: int = 100_000
+    max_bytes: int = 256 * 1024 * 1024
+    prefixes: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class QueryAnswer:
+    """A serialized answer: its kind ('solutions', 'boolean' or 'graph'), format key, body and row count."""
+
+    kind: str
+    format_key: str
+    body: bytes
+    rows: int
+
+
+class QueryRejected(Exception):
+    """The query cannot be answered as asked; `reason` is a short machine-readable code."""
+
+    def __init__(self, reason: str, message: str) -> None:
+        super().__init__(message)
+        self.reason = reason
+        self.message = message
+
+
+class BudgetExceeded(Exception):
+    """Raised inside serialization to stop evaluation as soon as the budget is spent."""
+
+
+class CountingSink:
+    """A binary writer for Oxigraph's serializers that counts lines and stops past a budget."""
+
+    def __init__(self, max_lines: int, max_bytes: int) -> None:
+        self.chunks: list[bytes] = []
+        self.lines = 0
+        self.size = 0
+        self.max_lines = max_lines
+        self.max_bytes = max_bytes
+        self.exceeded: str | None = None
+
+    def write(self, data: bytes) -> int:
+        self.chunks.append(bytes(data))
+        self.lines += data.count(b"\n")
+        self.size += len(data)
+        if self.lines > self.max_lines:
+            self.exceeded = "rows"
+            raise BudgetExceeded
+        if self.size > self.max_bytes:
+            self.exceeded = "bytes"
+            raise BudgetExceeded
+        return len(data)
+
+    def flush(self) -> None:
+        return None
+
+    def value(self) -> bytes:
+        return b"".join(self.chunks)
+
+
+def _bounded(serialize: object, sink: CountingSink, what: str, request: QueryRequest) -> bytes:
+    try:
+        serialize(sink)  # type: ignore[operator]
+    except Exception:
+        if sink.exceeded == "rows":
+            raise QueryRejected("row_limit", f"the {what} has more than {request.max_rows} rows, the limit; add LIMIT or narrow the query") from None
+        if sink.exceeded == "bytes":
+            raise QueryRejected("size_limit", f"the {what} is larger than {request.max_bytes} bytes, the limit; add LIMIT or narrow the query") from None
+        raise
+    return sink.value()
+
+
+def _graph_argument(iris: tuple[str, ...] | None, default: bool) -> list[ox.NamedNode | ox.DefaultGraph] | None:
+    if iris is None:
+        return None
+    return [ox.NamedNode(iri) for iri in iris] or ([ox.DefaultGraph()] if default else [])
+
+
+def evaluate(store: ox.Store, request: QueryRequest) -> QueryAnswer:
+    """Return the serialized answer to one query; raises QueryRejected or SyntaxError for the client's mistakes."""
+    substitutions = {ox.Variable(name): ox.NamedNode(iri) for name, iri in request.substitutions.items()}
+    result = store.query(
+        request.query,
+        use_default_graph_as_union=request.union_default_graph and request.default_graphs is None,
+        default_graph=_graph_argument(request.default_graphs, True),
+        named_graphs=_graph_argument(request.named_graphs, False),
+        substitutions=substitutions or None,
+    )
+    if isinstance(result, ox.QueryBoolean):
+        fmt = RESULTS_BY_KEY[request.results_format]
+        return QueryAnswer("boolean", fmt.key, result.serialize(format=fmt.oxigraph), 1)
+    if isinstance(result, ox.QuerySolutions):
+        # TSV puts one solution per line, so counting lines counts rows while the engine streams.
+        sink = CountingSink(request.max_rows + 1, request.max_bytes)
+        tsv = _bounded(lambda out: result.serialize(out, ox.QueryResultsFormat.TSV), sink, "result", request)
+        rows = max(sink.lines - 1, 0)
+        fmt = RESULTS_BY_KEY[request.results_format]
+        if fmt.key == "tsv":
+            return QueryAnswer("solutions", fmt.key, tsv, rows)
+        return QueryAnswer("solutions", fmt.key, ox.parse_query_results(tsv, ox.QueryResultsFormat.TSV).serialize(format=fmt.oxigraph), rows)
+    # N-Triples puts one triple per line, so the same counting bounds CONSTRUCT and DESCRIBE.
+    sink = CountingSink(request.max_rows, request.max_bytes)
+    triples_text = _bounded(lambda out: result.serialize(out, ox.RdfFormat.N_TRIPLES), sink, "graph", request)
+    fmt = RDF_BY_KEY[request.graph_format]
+    if fmt.key == "ntriples":
+        return QueryAnswer("graph", fmt.key, triples_text, sink.lines)
+    statements = list(ox.parse(triples_text, ox.RdfFormat.N_TRIPLES))
+    if fmt.holds_quads:
+        statements = [ox.Quad(t.subject, t.predicate, t.object) for t in statements]
+    prefixes = request.prefixes if fmt.key in ("turtle", "trig", "rdfxml") else None
+    return QueryAnswer("graph", fmt.key, ox.serialize(statements, format=fmt.oxigraph, prefixes=prefixes or None), sink.lines)

@@ -1,0 +1,178 @@
+"""Runs queries in worker processes that can be killed: a time limit that really stops the CPU, and crash isolation.
+
+A Python thread cannot be cancelled and Oxigraph has no query timeout, so each
+query runs in a forked worker holding the store (shared copy-on-write). A worker
+that overruns its time limit is killed and replaced; a worker that dies (say, a
+stack overflow deep in the engine) costs only its own query. The pool grows up
+to `max_workers` when every worker is busy, so a few runaway queries cannot
+starve the others.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import multiprocessing
+import os
+import signal
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from multiprocessing.connection import Connection
+from typing import Any
+
+import pyoxigraph as ox
+
+from linkeddata.query_engine import QueryAnswer, QueryRejected, QueryRequest, evaluate
+
+log = logging.getLogger("linkeddata.pool")
+_FORK = multiprocessing.get_context("fork")
+
+
+class QueryTimeout(Exception):
+    """The query ran past its time limit; its worker was killed."""
+
+
+class WorkerDied(Exception):
+    """The worker stopped before answering (killed from outside, or crashed inside the engine)."""
+
+
+class EngineError(Exception):
+    """The engine refused or failed the query; `kind` is 'syntax' or 'engine'."""
+
+    def __init__(self, kind: str, message: str) -> None:
+        super().__init__(message)
+        self.kind = kind
+        self.message = message
+
+
+def _worker_main(open_store: Callable[[], ox.Store], connection: Connection) -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides when workers stop
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    store = open_store()
+    while True:
+        try:
+            request = connection.recv()
+        except (EOFError, OSError):
+            return
+        try:
+            reply: tuple[str, Any] = ("ok", evaluate(store, request))
+        except QueryRejected as rejected:
+            reply = ("rejected", (rejected.reason, rejected.message))
+        except SyntaxError as error:
+            reply = ("syntax", str(error))
+        except (OSError, ValueError, TypeError, RuntimeError) as error:
+            reply = ("engine", str(error))
+        connection.send(reply)
+
+
+@dataclass(slots=True)
+class _Worker:
+    process: Any
+    connection: Connection
+
+    def kill(self) -> None:
+        if self.process.is_alive():
+            os.kill(self.process.pid, signal.SIGKILL)
+        self.process.join(timeout=5)
+        self.connection.close()
+
+
+class QueryPool:
+    """A pool of query worker processes, used from the event loop with `await pool.run(request, timeout_s)`."""
+
+    def __init__(self, open_store: Callable[[], ox.Store], min_workers: int, max_workers: int) -> None:
+        self._open_store = open_store
+        self._min = max(1, min_workers)
+        self._max = max(self._min, max_workers)
+        self._idle: list[_Worker] = []
+        self._busy = 0
+        self._lock = threading.Lock()
+        self._available = threading.Semaphore(self._max)
+        self.started = time.monotonic()
+        self.queries_run = 0
+        self.workers_replaced = 0
+        for _ in range(self._min):
+            self._idle.append(self._spawn())
+
+    def _spawn(self) -> _Worker:
+        parent_end, child_end = _FORK.Pipe()
+        process = _FORK.Process(target=_worker_main, args=(self._open_store, child_end), daemon=True, name="linkeddata-query")
+        process.start()
+        child_end.close()
+        return _Worker(process, parent_end)
+
+    def _acquire(self) -> _Worker:
+        self._available.acquire()
+        with self._lock:
+            self._busy += 1
+            if self._idle:
+                return self._idle.pop()
+        return self._spawn()
+
+    def _release(self, worker: _Worker | None) -> None:
+        with self._lock:
+            self._busy -= 1
+            if worker is not None and len(self._idle) + self._busy < self._max:
+                self._idle.append(worker)
+                worker = None
+        if worker is not None:
+            worker.kill()
+        self._available.release()
+
+    def _exchange(self, request: QueryRequest, timeout_s: float) -> tuple[str, Any]:
+        worker = self._acquire()
+        try:
+            worker.connection.send(request)
+            if not worker.connection.poll(timeout_s):
+                raise QueryTimeout
+            reply = worker.connection.recv()
+        except QueryTimeout:
+            self._replace(worker)
+            raise
+        except (EOFError, OSError, BrokenPipeError):
+            self._replace(worker)
+            raise WorkerDied from None
+        except BaseException:
+            self._replace(worker)
+            raise
+        self.queries_run += 1
+        self._release(worker)
+        return reply
+
+    def _replace(self, worker: _Worker) -> None:
+        worker.kill()
+        self.workers_replaced += 1
+        with self._lock:
+            needs_spare = len(self._idle) + self._busy - 1 < self._min
+        self._release(self._spawn() if needs_spare else None)
+
+    def run_blocking(self, request: QueryRequest, timeout_s: float) -> QueryAnswer:
+        """Return the answer to one query, waiting in the calling thread; raises the errors of `run`."""
+        status, payload = self._exchange(request, timeout_s)
+        if status == "ok":
+            return payload
+        if status == "rejected":
+            raise QueryRejected(*payload)
+        raise EngineError(status, payload)
+
+    async def run(self, request: QueryRequest, timeout_s: float) -> QueryAnswer:
+        """Return the answer to one query without blocking the event loop.
+
+        Raises QueryTimeout, WorkerDied, QueryRejected (row or size limit) or EngineError.
+        """
+        return await asyncio.to_thread(self.run_blocking, request, timeout_s)
+
+    def close(self) -> None:
+        """Stop every worker."""
+        with self._lock:
+            workers, self._idle = self._idle, []
+        for worker in workers:
+            worker.kill()
+
+    def describe(self) -> dict[str, int]:
+        """Return counters for the health endpoint."""
+        with self._lock:
+            return {"idle_workers": len(self._idle), "busy_workers": self._busy, "max_workers": self._max,
+                    "queries_run": self.queries_run, "workers_replaced": self.workers_replaced}

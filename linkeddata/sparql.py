@@ -1,0 +1,230 @@
+"""The SPARQL 1.1 Protocol at /sparql: read the request, refuse updates and outbound calls, bound the run, pick the format."""
+
+from __future__ import annotations
+
+import hashlib
+from collections import OrderedDict
+from dataclasses import dataclass
+from urllib.parse import parse_qsl
+
+from fastapi import Request
+from fastapi.responses import Response
+
+from linkeddata.formats import RDF_FORMATS, RESULTS_FORMATS
+from linkeddata.negotiation import format_by_name, negotiate
+from linkeddata.query_check import QueryShape, inspect_query
+from linkeddata.query_engine import QueryAnswer, QueryRejected, QueryRequest
+from linkeddata.query_pool import EngineError, QueryTimeout, WorkerDied
+from linkeddata.settings import Settings
+
+FORM_CONTENT = "application/x-www-form-urlencoded"
+QUERY_CONTENT = "application/sparql-query"
+UPDATE_CONTENT = "application/sparql-update"
+MEDIA_TYPES = {fmt.key: fmt.media_type for fmt in (*RESULTS_FORMATS, *RDF_FORMATS)}
+
+
+class ProtocolError(Exception):
+    """A request the endpoint refuses; carries the HTTP status, a short code and a readable message."""
+
+    def __init__(self, status: int, code: str, message: str, headers: dict[str, str] | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.message = message
+        self.headers = headers or {}
+
+
+@dataclass(frozen=True, slots=True)
+class ProtocolRequest:
+    """The SPARQL protocol parameters of one HTTP request."""
+
+    query: str | None
+    default_graph_uris: tuple[str, ...]
+    named_graph_uris: tuple[str, ...]
+    format_name: str | None
+
+
+def _decode_pairs(raw: bytes, where: str) -> list[tuple[str, str]]:
+    try:
+        return parse_qsl(raw.decode("ascii", errors="strict") if raw.isascii() else raw.decode("utf-8"),
+                         keep_blank_values=True, encoding="utf-8", errors="strict")
+    except (UnicodeDecodeError, ValueError):
+        raise ProtocolError(400, "bad_encoding", f"the {where} is not valid UTF-8 (SPARQL protocol parameters must be UTF-8)") from None
+
+
+def _charset_of(content_type: str) -> str | None:
+    for parameter in content_type.split(";")[1:]:
+        name, _, value = parameter.partition("=")
+        if name.strip().lower() == "charset":
+            return value.strip().strip('"').lower()
+    return None
+
+
+async def read_body(request: Request, limit: int) -> bytes:
+    """Return the request body, refusing (413) one larger than `limit` bytes before reading it all."""
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > limit:
+        raise ProtocolError(413, "body_too_large", f"request body of {declared} bytes exceeds the limit of {limit} bytes")
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise ProtocolError(413, "body_too_large", f"request body exceeds the limit of {limit} bytes")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+async def read_protocol_request(request: Request, settings: Settings) -> ProtocolRequest:
+    """Return the protocol parameters of a GET or POST; raises ProtocolError for every malformed request."""
+    pairs = _decode_pairs(request.scope.get("query_string", b""), "query string")
+    body_query: str | None = None
+    if request.method == "POST":
+        content_type = request.headers.get("content-type", "")
+        media_type = content_type.split(";")[0].strip().lower()
+        charset = _charset_of(content_type)
+        if charset not in (None, "utf-8", "utf8"):
+            raise ProtocolError(400, "bad_charset", f"charset {charset!r} is not supported; send UTF-8")
+        if media_type == UPDATE_CONTENT:
+            raise ProtocolError(403, "update_refused", "this endpoint is read-only: SPARQL Update is not accepted")
+        body = await read_body(request, settings.max_body_bytes)
+        if media_type == FORM_CONTENT:
+            pairs += _decode_pairs(body, "form body")
+        elif media_type == QUERY_CONTENT:
+            try:
+                body_query = body.decode("utf-8")
+            except UnicodeDecodeError:
+                raise ProtocolError(400, "bad_encoding", "the query body is not valid UTF-8") from None
+        else:
+            raise ProtocolError(400, "bad_content_type", f"POST a query as {QUERY_CONTENT} or {FORM_CONTENT}, not {media_type or 'no content type'!r}")
+    names = [name for name, _ in pairs]
+    if "update" in names:
+        raise ProtocolError(403, "update_refused", "this endpoint is read-only: SPARQL Update is not accepted")
+    queries = [value for name, value in pairs if name == "query"]
+    if body_query is not None:
+        queries.append(body_query)
+    if len(queries) > 1:
+        raise ProtocolError(400, "repeated_query", "the request carries more than one query; send exactly one")
+    formats = [value for name, value in pairs if name in ("format", "output")]
+    return ProtocolRequest(
+        query=queries[0] if queries else None,
+        default_graph_uris=tuple(value for name, value in pairs if name == "default-graph-uri"),
+        named_graph_uris=tuple(value for name, value in pairs if name == "named-graph-uri"),
+        format_name=formats[-1] if formats else None,
+    )
+
+
+def check_query(text: str, settings: Settings, graph_names: frozenset[str], protocol: ProtocolRequest) -> QueryShape:
+    """Return the query's shape, raising ProtocolError for what this endpoint refuses before evaluation."""
+    size = len(text.encode("utf-8"))
+    if size > settings.max_query_bytes:
+        raise ProtocolError(413, "query_too_long", f"query of {size} bytes exceeds the limit of {settings.max_query_bytes} bytes")
+    shape = inspect_query(text)
+    if shape.is_update:
+        raise ProtocolError(403, "update_refused", "this endpoint is read-only: SPARQL Update is not accepted")
+    if shape.max_depth > settings.max_nesting_depth:
+        raise ProtocolError(400, "query_too_deep", f"query nests groups {shape.max_depth} levels deep; the limit is {settings.max_nesting_depth}")
+    if shape.service_variables:
+        raise ProtocolError(403, "service_refused", "SERVICE with a variable endpoint is not allowed: federation is limited to an allow-list")
+    for iri in shape.service_iris:
+        if iri not in settings.federation_allow_list:
+            raise ProtocolError(403, "service_refused", f"SERVICE <{iri}> is refused: this endpoint makes no outbound requests except to its allow-list")
+    for iri in (*shape.from_iris, *shape.from_named_iris, *protocol.default_graph_uris, *protocol.named_graph_uris):
+        if iri not in graph_names:
+            raise ProtocolError(400, "unknown_graph", f"graph <{iri}> is not in this dataset; remote graphs are never fetched")
+    return shape
+
+
+def choose_format(shape: QueryShape, protocol: ProtocolRequest, accept: str | None) -> tuple[str, str]:
+    """Return (results format key, graph format key) for the query, raising ProtocolError 406 if none is acceptable."""
+    graph_form = shape.form in ("CONSTRUCT", "DESCRIBE")
+    candidates = RDF_FORMATS if graph_form else RESULTS_FORMATS
+    if protocol.format_name:
+        chosen = format_by_name(protocol.format_name, candidates)
+        if chosen is None:
+            raise ProtocolError(406, "not_acceptable", f"format {protocol.format_name!r} is not available for a {shape.form or 'query'} result; "
+                                f"choose one of {', '.join(f.key for f in candidates)}")
+    else:
+        chosen = negotiate(accept, candidates)
+        if chosen is None:
+            offered = ", ".join(f.media_type for f in candidates)
+            raise ProtocolError(406, "not_acceptable", f"no acceptable media type for a {shape.form or 'query'} result; this endpoint offers {offered}")
+    return ("json", chosen) if graph_form else (chosen, "turtle")
+
+
+class AnswerCache:
+    """A bounded LRU of serialized answers; safe because a served release never changes while it is served."""
+
+    def __init__(self, entries: int) -> None:
+        self.entries = entries
+        self._items: OrderedDict[tuple[object, ...], tuple[QueryAnswer, str]] = OrderedDict()
+        self.hits = 0
+        self.misses = 0
+
+    def get(self, key: tuple[object, ...]) -> tuple[QueryAnswer, str] | None:
+        item = self._items.get(key)
+        if item is None:
+            self.misses += 1
+            return None
+        self._items.move_to_end(key)
+        self.hits += 1
+        return item
+
+    def put(self, key: tuple[object, ...], answer: QueryAnswer, etag: str) -> None:
+        if self.entries <= 0:
+            return
+        self._items[key] = (answer, etag)
+        self._items.move_to_end(key)
+        while len(self._items) > self.entries:
+            self._items.popitem(last=False)
+
+
+def media_type_header(key: str) -> str:
+    """Return the Content-Type for a format key: the exact media type, with charset for text types."""
+    media_type = MEDIA_TYPES[key]
+    return f"{media_type}; charset=utf-8" if media_type.startswith("text/") else media_type
+
+
+def answer_response(answer: QueryAnswer, etag: str, request: Request) -> Response:
+    """Return the HTTP response for an answer, or 304 when the client already holds it."""
+    headers = {"ETag": etag, "Vary": "Accept", "Cache-Control": "public, max-age=300", "X-Result-Rows": str(answer.rows)}
+    if etag in [tag.strip() for tag in request.headers.get("if-none-match", "").split(",")]:
+        return Response(status_code=304, headers=headers)
+    return Response(answer.body, headers={**headers, "Content-Type": media_type_header(answer.format_key)})
+
+
+def limit_error(error: Exception, settings: Settings) -> ProtocolError:
+    """Return the protocol error for a query stopped by a limit or a failing worker."""
+    if isinstance(error, QueryTimeout):
+        return ProtocolError(422, "query_timeout", f"query stopped after the time limit of {settings.query_timeout_s:g} s; no partial result is sent")
+    if isinstance(error, QueryRejected):
+        return ProtocolError(422, error.reason, error.message)
+    if isinstance(error, WorkerDied):
+        return ProtocolError(503, "worker_died", "the query worker stopped before answering; the query was not answered, and the next one will be", {"Retry-After": "1"})
+    assert isinstance(error, EngineError)
+    if error.kind == "syntax":
+        return ProtocolError(400, "malformed_query", f"malformed query: {error.message}")
+    return ProtocolError(502 if "SERVICE" in error.message.upper() or "http" in error.message.lower() else 500, "engine_error", f"query failed: {error.message}")
+
+
+def cache_key(text: str, protocol: ProtocolRequest, formats: tuple[str, str], union: bool) -> tuple[object, ...]:
+    """Return the key an answer is cached under: query, dataset and format."""
+    return (text, protocol.default_graph_uris, protocol.named_graph_uris, formats, union)
+
+
+def etag_for(digest: str, body: bytes) -> str:
+    """Return a strong ETag for a body served from one dataset."""
+    return '"' + hashlib.sha256(digest.encode() + body).hexdigest()[:32] + '"'
+
+
+def build_query_request(text: str, protocol: ProtocolRequest, formats: tuple[str, str], settings: Settings, union: bool, prefixes: dict[str, str]) -> QueryRequest:
+    """Return the worker request for a checked query."""
+    return QueryRequest(
+        query=text,
+        results_format=formats[0],
+        graph_format=formats[1],
+        default_graphs=protocol.default_graph_uris or None,
+        named_graphs=protocol.named_graph_uris or None if protocol.named_graph_uris or protocol.default_graph_uris else None,
+        union_default_graph=union,
+        max_rows=settings.max_result_rows,
+        prefixes=prefixes,
+    )

@@ -1,0 +1,149 @@
+"""Opens what `serve` publishes: a release folder written by `build`, or any RDF files, as a read-only store."""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import io
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import pyoxigraph as ox
+from rdflib import Dataset
+
+from linkeddata.errors import InputError, InputErrors, SourceLocation
+from linkeddata.formats import rdf_format_for_path
+from linkeddata.namespaces import ONTOLOGY_IRI, VOID
+from linkeddata.release import CHECKSUMS
+
+RELEASE_DATA = "alliances.nq"
+LOADED_RELEASE_FILES = (RELEASE_DATA, "ontology.ttl", "void.ttl")
+
+
+@dataclass(frozen=True, slots=True)
+class ServedData:
+    """A loaded dataset and what the server needs to know about it."""
+
+    store: ox.Store
+    graph_names: frozenset[str]
+    release_dir: Path | None
+    base_iri: str
+    union_default_graph: bool
+    quad_count: int
+    digest: str
+
+    def opener(self) -> Callable[[], ox.Store]:
+        """Return a callable giving query workers the store (inherited copy-on-write by fork)."""
+        store = self.store
+        return lambda: store
+
+
+def _problem(path: Path, message: str, line: int = 0) -> InputErrors:
+    return InputErrors([InputError(SourceLocation(str(path), line), message)])
+
+
+def _syntax_line(error: Exception) -> int:
+    # Oxigraph reports "error at LINE:COLUMN" or "on line LINE".
+    text = str(error)
+    for marker in ("at ", "line "):
+        if marker in text:
+            head = text.split(marker, 1)[1].split(":")[0].split()[0].strip(",")
+            if head.isdigit():
+                return int(head)
+    return 0
+
+
+def read_rdf_file(path: Path) -> list[ox.Quad]:
+    """Return the quads of one RDF file (gzip allowed), keeping its named graphs; raises InputErrors naming the file."""
+    fmt = rdf_format_for_path(path.name)
+    if not path.is_file():
+        raise _problem(path, "no such file")
+    try:
+        data = gzip.decompress(path.read_bytes()) if path.name.endswith(".gz") else path.read_bytes()
+    except (OSError, EOFError, gzip.BadGzipFile) as error:
+        raise _problem(path, f"cannot read (corrupt or truncated gzip?): {error}") from None
+    if fmt is None:
+        return _read_with_rdflib(path, data)
+    try:
+        # Oxigraph's JSON-LD parser never fetches remote contexts: a remote @context is an error, not a request.
+        return [q if isinstance(q, ox.Quad) else ox.Quad(q.subject, q.predicate, q.object)
+                for q in ox.parse(data, fmt.oxigraph, base_iri=path.resolve().as_uri(), rename_blank_nodes=True)]
+    except SyntaxError as error:
+        raise _problem(path, f"malformed {fmt.key}: {error}", _syntax_line(error)) from None
+
+
+def _read_with_rdflib(path: Path, data: bytes) -> list[ox.Quad]:
+    name = path.name[:-3] if path.name.endswith(".gz") else path.name
+    if name.endswith((".jsonld", ".json")):
+        raise _problem(path, "JSON-LD is read by Oxigraph only")
+    dataset = Dataset()
+    try:
+        dataset.parse(source=io.BytesIO(data), format=_rdflib_guess(name), publicID=path.resolve().as_uri())
+    except Exception as error:  # rdflib parsers raise many exception types
+        raise _problem(path, f"cannot parse as RDF: {error}") from None
+    return list(ox.parse(dataset.serialize(format="nquads", encoding="utf-8"), ox.RdfFormat.N_QUADS))
+
+
+def _rdflib_guess(name: str) -> str:
+    from rdflib.util import guess_format
+
+    guessed = guess_format(name)
+    if guessed is None:
+        raise ValueError(f"unknown RDF file type: {name}")
+    return guessed
+
+
+def load_files(paths: list[Path], base_iri: str, union_default_graph: bool) -> ServedData:
+    """Return a store holding every quad of `paths`; raises InputErrors naming the first bad file."""
+    store = ox.Store()
+    digest = hashlib.sha256()
+    for path in paths:
+        quads = read_rdf_file(path)
+        store.extend(quads)
+        digest.update(path.read_bytes())
+    return _served(store, None, base_iri, union_default_graph, digest.hexdigest())
+
+
+def verify_checksums(release_dir: Path, names: tuple[str, ...]) -> None:
+    """Raise InputErrors naming any of `names` whose bytes differ from the release's SHA256SUMS."""
+    sums_path = release_dir / CHECKSUMS
+    if not sums_path.is_file():
+        raise _problem(sums_path, "missing: not a release written by `linkeddata build`")
+    expected = {}
+    for line in sums_path.read_text(encoding="utf-8", errors="replace").splitlines():
+        digest, _, name = line.partition("  ")
+        expected[name] = digest
+    for name in names:
+        path = release_dir / name
+        if not path.is_file():
+            raise _problem(path, "missing from the release")
+        if hashlib.sha256(path.read_bytes()).hexdigest() != expected.get(name):
+            raise _problem(path, "checksum differs from SHA256SUMS: the file is corrupt or truncated; run `linkeddata build` again")
+
+
+def release_base_iri(void_path: Path) -> str:
+    """Return the base IRI a release was built with, read from its VoID description."""
+    for quad in ox.parse(path=str(void_path), format=ox.RdfFormat.TURTLE):
+        if quad.predicate.value == str(VOID.uriSpace):
+            return quad.object.value
+    raise _problem(void_path, "has no void:uriSpace: not a release written by `linkeddata build`")
+
+
+def load_release(release_dir: Path) -> ServedData:
+    """Return the store of a release: its dataset, plus the ontology and VoID description as named graphs."""
+    release_dir = release_dir.resolve()
+    verify_checksums(release_dir, LOADED_RELEASE_FILES)
+    base_iri = release_base_iri(release_dir / "void.ttl")
+    store = ox.Store()
+    store.extend(read_rdf_file(release_dir / RELEASE_DATA))
+    store.load(path=str(release_dir / "ontology.ttl"), format=ox.RdfFormat.TURTLE, to_graph=ox.NamedNode(ONTOLOGY_IRI))
+    store.load(path=str(release_dir / "void.ttl"), format=ox.RdfFormat.TURTLE, to_graph=ox.NamedNode(f"{base_iri}dataset"))
+    digest = hashlib.sha256((release_dir / CHECKSUMS).read_bytes()).hexdigest()
+    # A release spreads its facts over one graph per article, so queries see their union by default.
+    return _served(store, release_dir, base_iri, True, digest)
+
+
+def _served(store: ox.Store, release_dir: Path | None, base_iri: str, union: bool, digest: str) -> ServedData:
+    names = frozenset(graph.value for graph in store.named_graphs() if isinstance(graph, ox.NamedNode))
+    return ServedData(store, names, release_dir, base_iri, union, len(store), digest[:20])
