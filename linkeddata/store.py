@@ -54,21 +54,37 @@ def _syntax_line(error: Exception) -> int:
     return 0
 
 
-def read_rdf_file(path: Path) -> list[ox.Quad]:
-    """Return the quads of one RDF file (gzip allowed), keeping its named graphs; raises InputErrors naming the file."""
-    fmt = rdf_format_for_path(path.name)
+def _read_bytes(path: Path) -> bytes:
     if not path.is_file():
         raise _problem(path, "no such file")
     try:
-        data = gzip.decompress(path.read_bytes()) if path.name.endswith(".gz") else path.read_bytes()
+        return gzip.decompress(path.read_bytes()) if path.name.endswith(".gz") else path.read_bytes()
     except (OSError, EOFError, gzip.BadGzipFile) as error:
         raise _problem(path, f"cannot read (corrupt or truncated gzip?): {error}") from None
+
+
+def read_rdf_file(path: Path) -> list[ox.Quad]:
+    """Return the quads of one RDF file (gzip allowed), keeping its named graphs; raises InputErrors naming the file."""
+    data = _read_bytes(path)
+    fmt = rdf_format_for_path(path.name)
     if fmt is None:
         return _read_with_rdflib(path, data)
     try:
         # Oxigraph's JSON-LD parser never fetches remote contexts: a remote @context is an error, not a request.
         return [q if isinstance(q, ox.Quad) else ox.Quad(q.subject, q.predicate, q.object)
                 for q in ox.parse(data, fmt.oxigraph, base_iri=path.resolve().as_uri(), rename_blank_nodes=True)]
+    except SyntaxError as error:
+        raise _problem(path, f"malformed {fmt.key}: {error}", _syntax_line(error)) from None
+
+
+def bulk_load_file(store: ox.Store, path: Path) -> None:
+    """Load one RDF file straight into the store with Oxigraph's bulk loader (no Python objects per quad)."""
+    fmt = rdf_format_for_path(path.name)
+    if fmt is None:
+        store.bulk_extend(read_rdf_file(path))
+        return
+    try:
+        store.bulk_load(_read_bytes(path), fmt.oxigraph, base_iri=path.resolve().as_uri())
     except SyntaxError as error:
         raise _problem(path, f"malformed {fmt.key}: {error}", _syntax_line(error)) from None
 
@@ -99,8 +115,11 @@ def load_files(paths: list[Path], base_iri: str, union_default_graph: bool) -> S
     store = ox.Store()
     digest = hashlib.sha256()
     for path in paths:
-        quads = read_rdf_file(path)
-        store.extend(quads)
+        if len(paths) == 1:
+            bulk_load_file(store, path)
+        else:
+            # Blank node labels are scoped to their file, so files given together are renamed apart.
+            store.bulk_extend(read_rdf_file(path))
         digest.update(path.read_bytes())
     return _served(store, None, base_iri, union_default_graph, digest.hexdigest())
 
@@ -136,7 +155,7 @@ def load_release(release_dir: Path) -> ServedData:
     verify_checksums(release_dir, LOADED_RELEASE_FILES)
     base_iri = release_base_iri(release_dir / "void.ttl")
     store = ox.Store()
-    store.extend(read_rdf_file(release_dir / RELEASE_DATA))
+    bulk_load_file(store, release_dir / RELEASE_DATA)
     store.load(path=str(release_dir / "ontology.ttl"), format=ox.RdfFormat.TURTLE, to_graph=ox.NamedNode(ONTOLOGY_IRI))
     store.load(path=str(release_dir / "void.ttl"), format=ox.RdfFormat.TURTLE, to_graph=ox.NamedNode(f"{base_iri}dataset"))
     digest = hashlib.sha256((release_dir / CHECKSUMS).read_bytes()).hexdigest()
