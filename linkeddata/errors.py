@@ -28,7 +28,8 @@ class InputError:
     message: str
 
     def __str__(self) -> str:
-        return f"{self.location}: {self.message}"
+        # One error, one line: a line break inside a message (from a quoted value or a parser) is shown escaped.
+        return f"{self.location}: {self.message}".replace("\r", "\\r").replace("\n", "\\n")
 
 
 class InputErrors(Exception):

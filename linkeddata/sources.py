@@ -142,13 +142,18 @@ def load_yaml(path: Path, relative: str) -> Any:
         node = yaml.compose(text, Loader=_YamlLoader)
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
-        if error.context_mark is not None and "end of stream" in (error.problem or ""):
-            mark = error.context_mark  # an unclosed quote or bracket: point at where it opens, not at the end of the file
         line = mark.line + 1 if mark else 0
         problem = error.problem or error.context or "malformed YAML"
+        end = len(text.rstrip())
+        opened = error.context_mark if error.context_mark is not None and error.context_mark.index < end else None
+        if mark is not None and mark.index >= end:
+            # The file ended inside an unclosed quote or bracket: point at where it opens, not past the last line.
+            line = opened.line + 1 if opened is not None else text[:end].count("\n") + 1
+            if "end of stream" not in problem:
+                problem += " at the end of the file"
         if error.problem and error.context:
-            opened = error.context_mark.line + 1 if error.context_mark else line
-            problem += f" ({error.context}{f' starting at line {opened}' if opened != line else ''})"
+            where = f" starting at line {opened.line + 1}" if opened is not None and opened.line + 1 != line else ""
+            problem += f" ({error.context}{where})"
         raise InputErrors([InputError(SourceLocation(relative, line), _one_line(f"malformed YAML: {problem}"))]) from None
     except yaml.reader.ReaderError as error:
         line = text[: error.position].count("\n") + 1
@@ -290,6 +295,11 @@ def check_fields(
     return errors
 
 
+def _shown(key: Any) -> str:
+    """Return a record key for a message; a key that is not plain one-line text is shown as its repr."""
+    return key if isinstance(key, str) and key.isprintable() else repr(key)
+
+
 def _record(type_: str, id_: str, raw: LocatedDict, path: str) -> Record:
     fields = {name: value for name, value in raw.items() if value is not None}
     return Record(type_, id_, fields, SourceLocation(path, raw.line), dict(raw.key_lines))
@@ -311,7 +321,7 @@ def read_actors(project: Path, vocabulary: Vocabulary, declared: set[str] | None
     for raw in document["actors"]:
         location = SourceLocation(relative, getattr(raw, "line", 0))
         key = raw.get("key") if isinstance(raw, dict) else None
-        problems = check_fields(raw, ACTOR_FIELDS, vocabulary, location, f'actor "{key}"')
+        problems = check_fields(raw, ACTOR_FIELDS, vocabulary, location, f'actor "{_shown(key)}"')
         if isinstance(key, str) and key in seen:
             problems.append(InputError(location, f'actor "{key}": duplicate key (first at line {seen[key]})'))
         if isinstance(key, str) and declared is not None:
@@ -370,7 +380,7 @@ def read_facts(project: Path, facts_path: Path, vocabulary: Vocabulary) -> tuple
     for raw in document["facts"]:
         location = SourceLocation(relative, getattr(raw, "line", document.line))
         key = raw.get("key") if isinstance(raw, dict) else None
-        problems = check_fields(raw, FACT_FIELDS, vocabulary, location, f'fact "{key}"')
+        problems = check_fields(raw, FACT_FIELDS, vocabulary, location, f'fact "{_shown(key)}"')
         if isinstance(key, str) and key in seen:
             problems.append(InputError(location, f'fact "{key}": duplicate fact key (first at line {seen[key]})'))
         errors += problems
