@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import hashlib
+import os
 import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
+import yaml
 
 PROJECT = Path(__file__).resolve().parent.parent
 PROJECT_PARTS = ("seeds", "ontology", "mappings")
@@ -39,3 +43,99 @@ def release(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def project_copy(tmp_path: Path) -> Path:
     """A private copy of the data project that a test may edit."""
     return copy_project(tmp_path / "project")
+
+
+# ---------------------------------------------------------------- shared by the pipeline tests
+
+LD = "https://alliances.example.org/ontology#"
+BASE = "https://alliances.example.org/"
+ONTOLOGY_GRAPH = "https://alliances.example.org/ontology"
+SPARQL_PREFIXES = f"""
+PREFIX ld:     <{LD}>
+PREFIX rdfs:   <http://www.w3.org/2000/01/rdf-schema#>
+PREFIX owl:    <http://www.w3.org/2002/07/owl#>
+PREFIX oa:     <http://www.w3.org/ns/oa#>
+PREFIX prov:   <http://www.w3.org/ns/prov#>
+PREFIX schema: <https://schema.org/>
+PREFIX actor:  <{BASE}actor/>
+"""
+
+
+def seed_facts(project: Path = PROJECT) -> list[dict[str, Any]]:
+    """Return every fact of every seed fact file, as plain YAML (with its `article`), to derive expectations from."""
+    facts = []
+    for path in sorted((project / "seeds" / "facts").glob("*.yaml")):
+        document = yaml.safe_load(path.read_text(encoding="utf-8"))
+        facts += [{**fact, "article": document["article"]} for fact in document["facts"]]
+    return facts
+
+
+def seed_actors(project: Path = PROJECT) -> list[dict[str, Any]]:
+    """Return the actors of seeds/actors.yaml as plain YAML."""
+    return yaml.safe_load((project / "seeds" / "actors.yaml").read_text(encoding="utf-8"))["actors"]
+
+
+def snapshot(root: Path) -> dict[str, str]:
+    """Return every entry under `root` without following links: a file's SHA-256, a link's target, or 'dir'."""
+    entries = {}
+    for folder, dirs, files in os.walk(root):
+        for name in dirs + files:
+            path = Path(folder) / name
+            relative = path.relative_to(root).as_posix()
+            if path.is_symlink():
+                entries[relative] = f"-> {os.readlink(path)}"
+            elif path.is_dir():
+                entries[relative] = "dir"
+            else:
+                entries[relative] = hashlib.sha256(path.read_bytes()).hexdigest()
+    return entries
+
+
+@pytest.fixture()
+def published(release: Path, tmp_path: Path) -> Path:
+    """A private copy of the session's release (the --out link and its .releases folder); returns the link."""
+    area = tmp_path / "published"
+    shutil.copytree(release.parent, area, symlinks=True)
+    return area / release.name
+
+
+@pytest.fixture(scope="session")
+def validate_run() -> subprocess.CompletedProcess[str]:
+    """`linkeddata validate` on the real project, run once."""
+    return run_cli("validate", "--project", str(PROJECT))
+
+
+pytest_plugins = ["server_fixtures"]
+
+
+@pytest.fixture(scope="session")
+def release_store(release: Path) -> Any:
+    """The release's alliances.nq in an in-memory pyoxigraph Store, with its ontology.ttl in the graph <ontology>.
+
+    The ontology is needed to look up a stance's ld:directProperty, which the data dumps do not repeat.
+    """
+    import pyoxigraph as ox
+
+    store = ox.Store()
+    store.load(path=str(release / "alliances.nq"), format=ox.RdfFormat.N_QUADS)
+    store.load(path=str(release / "ontology.ttl"), format=ox.RdfFormat.TURTLE, to_graph=ox.NamedNode(ONTOLOGY_GRAPH))
+    return store
+
+
+def select(store: Any, query: str) -> list[dict[str, Any]]:
+    """Run a SELECT over every graph of `store` (default graph = union) and return rows of Python values."""
+    import pyoxigraph as ox
+
+    rows = []
+    solutions = store.query(SPARQL_PREFIXES + query, use_default_graph_as_union=True)
+    variables = [variable.value for variable in solutions.variables]
+    for solution in solutions:
+        row = {}
+        for name in variables:
+            term = solution[name]
+            if isinstance(term, ox.Literal) and term.datatype.value == "http://www.w3.org/2001/XMLSchema#integer":
+                row[name] = int(term.value)
+            else:
+                row[name] = None if term is None else term.value
+        rows.append(row)
+    return rows

@@ -1,0 +1,132 @@
+"""Answers: the questions the dataset exists for, asked in SPARQL over the built release (alliances.nq in pyoxigraph).
+
+Expected answers are derived from the seed YAML, and the well-known ones are also spelled out.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from conftest import seed_actors, seed_facts, select
+
+LABELS = {actor["key"]: actor["label"] for actor in seed_actors()}
+PUBLISHED = [fact for fact in seed_facts() if fact.get("status") != "candidate"]
+
+
+def holders(stance: str, target: str, polarity: str) -> set[str]:
+    """Return the labels of the holders of seed facts with this stance, target and polarity."""
+    return {LABELS[f["holder"]] for f in PUBLISHED if (f["stance"], f["target"], f["polarity"]) == (stance, target, polarity)}
+
+
+def labels_of(rows: list[dict[str, Any]]) -> set[str]:
+    labels = [row["label"] for row in rows]
+    assert len(labels) == len(set(labels)), f"an answer is repeated: {labels}"
+    return set(labels)
+
+
+def ask(store: Any, query: str) -> bool:
+    from conftest import SPARQL_PREFIXES
+
+    return bool(store.query(SPARQL_PREFIXES + query, use_default_graph_as_union=True))
+
+
+def test_who_supports_serbia(release_store: Any) -> None:
+    rows = select(release_store, "SELECT DISTINCT ?label WHERE { ?who ld:supports actor:serbia ; rdfs:label ?label }")
+    assert labels_of(rows) == {"China", "Russia"} == holders("supports", "serbia", "affirmed")
+
+
+def test_who_supports_kosovo(release_store: Any) -> None:
+    rows = select(release_store, "SELECT DISTINCT ?label WHERE { ?who ld:supports actor:kosovo ; rdfs:label ?label }")
+    assert labels_of(rows) == {"United States", "European Union"} == holders("supports", "kosovo", "affirmed")
+
+
+def test_who_does_not_recognize_kosovo(release_store: Any) -> None:
+    rows = select(release_store, """
+        SELECT DISTINCT ?label WHERE {
+          ?fact a ld:StanceFact ; ld:holder ?who ; ld:stance ld:Recognition ; ld:target actor:kosovo ; ld:polarity ld:Negated .
+          ?who rdfs:label ?label .
+        }""")
+    assert labels_of(rows) == {"China"} == holders("recognizes", "kosovo", "negated")
+    assert not ask(release_store, "ASK { actor:china ld:recognizes actor:kosovo }")
+    assert not ask(release_store, "ASK { ?anyone ld:recognizes actor:kosovo }")
+
+
+def test_what_alexander_botsan_kharchenko_stated_with_quotes(release_store: Any) -> None:
+    rows = select(release_store, """
+        SELECT ?fact ?quote WHERE {
+          ?speaker rdfs:label "Alexander Botsan-Kharchenko"@en .
+          ?fact a ld:StanceFact ; ld:speaker ?speaker ; ld:evidence/oa:hasTarget/oa:hasSelector ?selector .
+          ?selector a oa:TextQuoteSelector ; oa:exact ?quote .
+        }""")
+    expected = {f["quote"] for f in PUBLISHED if f.get("speaker") == "alexander-botsan-kharchenko"}
+    assert len(expected) == 4
+    assert len(rows) == 4
+    assert {row["quote"] for row in rows} == expected
+
+
+def test_speaker_is_also_the_prov_attribution(release_store: Any) -> None:
+    rows = select(release_store, """
+        SELECT ?fact WHERE { ?fact ld:speaker ?speaker . FILTER NOT EXISTS { ?fact prov:wasAttributedTo ?speaker } }""")
+    assert rows == []
+
+
+def test_every_negated_fact_has_no_direct_triple(release_store: Any) -> None:
+    negated = select(release_store, "SELECT ?fact WHERE { ?fact ld:polarity ld:Negated }")
+    assert len(negated) == sum(f["polarity"] == "negated" for f in PUBLISHED) > 0
+    rows = select(release_store, """
+        SELECT ?fact ?holder ?property ?target WHERE {
+          ?fact ld:polarity ld:Negated ; ld:holder ?holder ; ld:stance ?stance ; ld:target ?target .
+          ?stance ld:directProperty ?property .
+          ?holder ?property ?target .
+          FILTER NOT EXISTS { ?other ld:polarity ld:Affirmed ; ld:holder ?holder ; ld:stance ?stance ; ld:target ?target }
+        }""")
+    assert rows == []
+
+
+def test_every_affirmed_fact_has_its_direct_triple(release_store: Any) -> None:
+    direct = select(release_store, "SELECT ?holder ?property ?target WHERE { ?stance ld:directProperty ?property . ?holder ?property ?target }")
+    assert len(direct) == len({(f["holder"], f["stance"], f["target"]) for f in PUBLISHED if f["polarity"] == "affirmed"}) > 0
+    rows = select(release_store, """
+        SELECT ?fact WHERE {
+          ?fact ld:polarity ld:Affirmed ; ld:holder ?holder ; ld:stance ?stance ; ld:target ?target .
+          ?stance ld:directProperty ?property .
+          FILTER NOT EXISTS { ?holder ?property ?target }
+        }""")
+    assert rows == []
+
+
+def test_every_direct_triple_has_an_affirmed_fact_behind_it(release_store: Any) -> None:
+    rows = select(release_store, """
+        SELECT ?holder ?property ?target WHERE {
+          ?stance ld:directProperty ?property .
+          ?holder ?property ?target .
+          FILTER NOT EXISTS { ?fact ld:polarity ld:Affirmed ; ld:holder ?holder ; ld:stance ?stance ; ld:target ?target }
+        }""")
+    assert rows == []
+
+
+def test_every_published_seed_fact_is_in_the_release(release_store: Any) -> None:
+    rows = select(release_store, "SELECT ?key WHERE { ?fact a ld:StanceFact ; schema:identifier ?key }")
+    assert sorted(row["key"] for row in rows) == sorted(f["key"] for f in PUBLISHED)
+
+
+@pytest.mark.parametrize(("selector", "count"), [("oa:TextQuoteSelector", 1), ("oa:TextPositionSelector", 1)])
+def test_every_fact_has_exactly_one_evidence_with_each_selector(release_store: Any, selector: str, count: int) -> None:
+    rows = select(release_store, f"""
+        SELECT ?fact (COUNT(DISTINCT ?evidence) AS ?evidences) (COUNT(DISTINCT ?selector) AS ?selectors) WHERE {{
+          ?fact a ld:StanceFact .
+          OPTIONAL {{ ?fact ld:evidence ?evidence .
+                     OPTIONAL {{ ?evidence oa:hasTarget/oa:hasSelector ?selector . ?selector a {selector} }} }}
+        }} GROUP BY ?fact""")
+    assert len(rows) == len(PUBLISHED)
+    for row in rows:
+        assert (row["evidences"], row["selectors"]) == (1, count), row["fact"]
+
+
+def test_fact_labels_read_as_sentences(release_store: Any) -> None:
+    rows = select(release_store, """
+        SELECT ?key ?label WHERE { ?fact a ld:StanceFact ; schema:identifier ?key ; rdfs:label ?label . FILTER(LANG(?label) = "en") }""")
+    labels = {row["key"]: row["label"] for row in rows}
+    assert labels["china-does-not-recognize-kosovo"] == "China does not recognize Kosovo"
+    assert labels["united-states-supports-kosovo"] == "United States supports Kosovo"

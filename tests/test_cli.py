@@ -1,0 +1,170 @@
+"""The command line: help, exit codes, the installed console script, and a release that survives a killed build."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from conftest import PROJECT, run_cli, snapshot
+
+from linkeddata import __version__
+from linkeddata.cli import main
+
+
+def release_is_complete(out: Path) -> None:
+    """Assert that every file SHA256SUMS lists is there with its digest, and nothing else is."""
+    listed = dict(reversed(line.split("  ", 1)) for line in (out / "SHA256SUMS").read_text(encoding="utf-8").splitlines())
+    folder = out.resolve()
+    present = {p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file()} - {"SHA256SUMS"}
+    assert sorted(listed) == sorted(present)
+    for name, digest in listed.items():
+        assert hashlib.sha256((out / name).read_bytes()).hexdigest() == digest, name
+
+
+# ---------------------------------------------------------------- help and validate
+
+
+def test_help_lists_the_commands() -> None:
+    result = run_cli("--help")
+    assert result.returncode == 0
+    assert "Usage:" in result.stdout
+    for command in ("build", "validate"):
+        assert command in result.stdout
+
+
+def test_build_help_documents_project_out_and_base_iri() -> None:
+    result = run_cli("build", "--help")
+    assert result.returncode == 0
+    for option in ("--project", "--out", "--base-iri"):
+        assert option in result.stdout
+
+
+def test_validate_on_the_real_project_prints_valid_and_exits_0(validate_run: subprocess.CompletedProcess[str]) -> None:
+    assert validate_run.returncode == 0, validate_run.stderr
+    summary = validate_run.stdout.splitlines()[-1]
+    assert summary.startswith("valid: ") and summary.endswith(", 0 errors")
+
+
+def test_validate_writes_nothing(project_copy: Path) -> None:
+    before = snapshot(project_copy)
+    result = run_cli("-q", "validate", "--project", str(project_copy))
+    assert result.returncode == 0, result.stderr
+    assert snapshot(project_copy) == before
+
+
+def test_installed_console_script_runs() -> None:
+    script = shutil.which("linkeddata") or shutil.which("linkeddata", path=str(Path(sys.executable).parent))
+    assert script, "the `linkeddata` console script is not installed"
+    version = subprocess.run([script, "--version"], capture_output=True, text=True, timeout=60)
+    assert version.returncode == 0 and version.stdout.strip() == f"linkeddata, version {__version__}"
+
+
+def test_installed_console_script_exits_1_on_bad_input(project_copy: Path) -> None:
+    script = shutil.which("linkeddata") or shutil.which("linkeddata", path=str(Path(sys.executable).parent))
+    assert script
+    (project_copy / "seeds" / "facts" / "orphan.yaml").write_text("article: orphan\nfacts: []\n", encoding="utf-8")
+    result = subprocess.run([script, "-q", "validate", "--project", str(project_copy)], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 1
+    assert result.stderr.startswith("seeds/facts/orphan.yaml:1: ")
+
+
+def test_bad_base_iri_is_a_usage_error() -> None:
+    result = run_cli("validate", "--project", str(PROJECT), "--base-iri", "https://example.org/no-slash")
+    assert result.returncode == 2  # click's usage error
+    assert "--base-iri" in result.stderr and "Traceback" not in result.stderr
+
+
+# ---------------------------------------------------------------- --out safety
+
+
+def test_build_refuses_a_real_folder_at_out(project_copy: Path, tmp_path: Path) -> None:
+    out = tmp_path / "site"
+    out.mkdir()
+    (out / "index.html").write_text("someone's site\n", encoding="utf-8")
+    before = snapshot(tmp_path / "site")
+    result = run_cli("-q", "build", "--project", str(project_copy), "--out", str(out))
+    assert result.returncode == 1
+    assert result.stderr.startswith(f"{out}: exists and is not a release link")
+    assert snapshot(tmp_path / "site") == before
+    assert not (tmp_path / "site.releases").exists()
+
+
+def test_internal_error_exits_2_and_keeps_the_previous_release(published: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # No honest input reaches exit 2 any more, so a fault is injected: writing the release fails half-way.
+    import linkeddata.release
+
+    def failing_write(checked: object, settings: object, folder: Path) -> None:
+        (folder / "alliances.nt").write_bytes(b"half a dump")
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr(linkeddata.release, "check_project", lambda settings, progress: None)  # skip the slow checks
+    monkeypatch.setattr(linkeddata.release, "write_release", failing_write)
+    before = snapshot(published.parent)
+    result = CliRunner().invoke(main, ["-q", "build", "--project", str(PROJECT), "--out", str(published)])
+    assert result.exit_code == 2
+    assert "internal error: this is a bug in linkeddata" in result.output
+    assert "RuntimeError: disk on fire" in result.output
+    assert snapshot(published.parent) == before, "the failed build left something behind"
+
+
+# ---------------------------------------------------------------- kill -9 during a build
+
+
+def test_sigkill_during_build_leaves_the_previous_release_intact(project_copy: Path, tmp_path: Path) -> None:
+    out = tmp_path / "site"
+    first = run_cli("-q", "build", "--project", str(project_copy), "--out", str(out))
+    assert first.returncode == 0, first.stderr
+    previous_target = os.readlink(out)
+    previous = snapshot(out.resolve())
+    # Change the seeds so that the interrupted builds would publish a different release.
+    (facts_path,) = sorted((project_copy / "seeds" / "facts").glob("*.yaml"))
+    facts_path.write_text(facts_path.read_text(encoding="utf-8").replace("aspect: traditional alliance", "aspect: traditional ally"), encoding="utf-8")
+    store = tmp_path / "site.releases"
+
+    command = [sys.executable, "-m", "linkeddata", "-q", "build", "--project", str(project_copy), "--out", str(out)]
+    for moment in (0.3, 0.8, 1.5, "while writing the release"):
+        process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            if moment == "while writing the release":
+                deadline = time.monotonic() + 60
+                while not any(p.name.startswith(f".staging-{process.pid}-") for p in store.iterdir()):
+                    assert process.poll() is None and time.monotonic() < deadline, "the build never started writing"
+                    time.sleep(0.005)
+                time.sleep(0.05)
+            else:
+                time.sleep(moment)
+            assert process.poll() is None, f"the build finished before it could be killed at {moment}"
+            process.send_signal(signal.SIGKILL)
+        finally:
+            process.wait(timeout=60)
+        assert process.returncode == -signal.SIGKILL
+        assert os.readlink(out) == previous_target, f"--out moved after a kill at {moment}"
+        assert snapshot(out.resolve()) == previous, f"the previous release changed after a kill at {moment}"
+        release_is_complete(out)
+
+    again = run_cli("-q", "build", "--project", str(project_copy), "--out", str(out))
+    assert again.returncode == 0, again.stderr
+    assert os.readlink(out) != previous_target
+    release_is_complete(out)
+    assert "traditional ally" in (out / "alliances.nt").read_text(encoding="utf-8")
+    assert [p.name for p in store.iterdir() if p.name.startswith(".staging-")] == [], "killed builds' staging folders were not cleaned up"
+
+
+def test_build_replaces_a_damaged_release_folder_instead_of_reusing_it(published: Path) -> None:
+    # A build killed while pruning an old release can leave part of its folder; a later build of the
+    # same seeds has the same digest and must not point --out at the remains.
+    folder = published.resolve()
+    (folder / "alliances.nt").unlink()
+    os.unlink(published)
+    result = run_cli("-q", "build", "--project", str(PROJECT), "--out", str(published))
+    assert result.returncode == 0, result.stderr
+    assert published.resolve() == folder
+    release_is_complete(published)
