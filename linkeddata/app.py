@@ -7,7 +7,8 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from importlib import resources
 from pathlib import Path
-
+from typing import Any
+from urllib.parse import urlsplit
 
 from fastapi import FastAPI, Request
 from fastapi.middleware.cors import CORSMiddleware
@@ -61,7 +62,8 @@ def example_queries() -> list[dict[str, str]]:
 
 def wants_html(request: Request) -> bool:
     """Return True when the client prefers an HTML page (a browser) over machine formats."""
-    return negotiate(request.headers.get("accept"), [], [HTML, "application/json"]) == HTML
+    # JSON wins ties, so `Accept: */*` clients (curl, httpx, SPARQL libraries) get the readable JSON error; browsers name text/html.
+    return negotiate(request.headers.get("accept"), [], ["application/json", HTML]) == HTML
 
 
 def error_response(request: Request, error: ProtocolError) -> Response:
@@ -92,7 +94,7 @@ async def sparql_endpoint(request: Request) -> Response:
     cached = state.cache.get(key)
     if cached is not None:
         return answer_response(cached[0], cached[1], request)
-    query_request = build_query_request(protocol.query, protocol, formats, settings, state.data.union_default_graph, dataset_prefixes(state.data.base_iri))
+    query_request = build_query_request(protocol.query, protocol, formats, settings, state.data.union_default_graph, dataset_prefixes(state.data.base_iri), shape)
     try:
         answer = await state.pool.run(query_request, settings.query_timeout_s)
     except (QueryTimeout, QueryRejected, WorkerDied, EngineError) as error:
@@ -185,6 +187,62 @@ async def health(request: Request) -> Response:
                          "cache": {"entries": len(state.cache._items), "hits": state.cache.hits, "misses": state.cache.misses}})
 
 
+class RequestHeadLimit:
+    """Refuses a request whose head is larger than `limit` bytes: 414 for a long request target, 431 for large headers.
+
+    uvicorn's h11 limit only applies while a head is still incomplete, so a large head that
+    arrives in one read passes it; this check sees every request, whole.
+    """
+
+    def __init__(self, app: Any, limit: int) -> None:
+        self.app = app
+        self.limit = limit
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] == "http":
+            target = len(scope.get("raw_path") or scope["path"].encode()) + len(scope.get("query_string", b"")) + 1
+            head = target + sum(len(name) + len(value) + 4 for name, value in scope["headers"])
+            if head > self.limit:
+                status, code, message = ((414, "uri_too_long", f"request target of {target} bytes exceeds the limit of {self.limit} bytes; POST long queries")
+                                         if target > self.limit else
+                                         (431, "headers_too_large", f"request head of {head} bytes exceeds the limit of {self.limit} bytes"))
+                response = JSONResponse({"error": code, "message": message, "status": status}, status_code=status, headers={"Connection": "close"})
+                await response(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
+
+
+def local_location(value: bytes) -> bytes:
+    """Return a redirect target as a path on this server (query kept), never a URL another host or a '//' path could take over."""
+    parts = urlsplit(value.decode("latin-1"))
+    path = "/" + parts.path.replace("\\", "%5C").lstrip("/")
+    return (path + (f"?{parts.query}" if parts.query else "")).encode("latin-1")
+
+
+class LocalRedirects:
+    """Makes the Location of every redirect a local path.
+
+    Starlette builds its trailing-slash redirects (/dumps -> /dumps/) as absolute URLs from the
+    Host header, which the client controls; a local path is never an open redirect.
+    """
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_local(message: dict[str, Any]) -> None:
+            if message["type"] == "http.response.start" and 300 <= message["status"] < 400:
+                headers = [(name, local_location(value) if name.lower() == b"location" else value) for name, value in message.get("headers", [])]
+                message = {**message, "headers": headers}
+            await send(message)
+
+        await self.app(scope, receive, send_local)
+
+
 async def unexpected_error_handler(request: Request, error: Exception) -> Response:
     log.exception("unexpected error on %s", request.url.path, exc_info=error)
     return error_response(request, ProtocolError(500, "internal_error", "internal server error; it has been logged"))
@@ -225,6 +283,8 @@ def create_app(settings: Settings, data: ServedData) -> FastAPI:
     app.add_exception_handler(Exception, unexpected_error_handler)
     app.add_middleware(GZipMiddleware, minimum_size=1024)
     app.add_middleware(CORSMiddleware, allow_origins=list(settings.cors_origins), allow_methods=["GET", "POST"], allow_headers=["*"], expose_headers=["ETag", "X-Result-Rows"])
+    app.add_middleware(LocalRedirects)
+    app.add_middleware(RequestHeadLimit, limit=settings.max_header_bytes)  # added last, so it runs first
     app.add_api_route("/sparql", sparql_endpoint, methods=["GET", "POST"], name="sparql_endpoint", include_in_schema=True,
                       summary="SPARQL 1.1 Protocol endpoint (read-only)")
     app.add_api_route("/", home_page, methods=["GET"], response_class=HTMLResponse, summary="Home page")

@@ -88,6 +88,14 @@ def see_other(request: Request, thing_path: str) -> Response:
     return RedirectResponse(f"/{quote(thing_path, safe='/-_.~')}{SUFFIX_OF[key]}", status_code=303, headers={"Vary": "Accept"})
 
 
+async def require_described(request: Request, iri: str) -> None:
+    """Raise 404 unless the dataset describes `iri`: a 303 would claim a document exists for a thing it knows nothing about."""
+    state = request.app.state
+    answer = await describe(state.pool, iri, "ntriples", state.data.union_default_graph, state.settings.query_timeout_s, {})
+    if answer.rows == 0:
+        raise ProtocolError(404, "not_found", f"<{iri}> is not described in this dataset")
+
+
 async def rdf_document(request: Request, iri: str, key: str) -> Response:
     """Return the description of an IRI as an RDF document; 404 if the dataset says nothing about it."""
     state = request.app.state
@@ -198,6 +206,8 @@ async def resource_route(request: Request) -> Response:
     if thing is None:
         raise ProtocolError(404, "not_found", "no such resource in this dataset")
     if key is None:
+        negotiated_key(request)  # a 406 needs no query
+        await require_described(request, thing.iri)
         return see_other(request, thing.path)
     if key == HTML:
         return await html_document(request, thing)

@@ -2,6 +2,12 @@
 
 A small lexer, not a parser: it knows where strings, IRIs and comments end, so a
 keyword inside a literal or an IRI is never mistaken for one in the query.
+
+The engine's parser is scannerless: it reads keywords run together (`trueSERVICE`,
+`SERVICESILENT`) and ends a comment at a carriage return. So the lexer follows the
+SPARQL terminals closely and, where it cannot be sure what the engine will see, it
+reports the query as unresolved and the endpoint refuses it. Refusing a strange
+query is cheap; letting one reach an unlisted endpoint is not.
 """
 
 from __future__ import annotations
@@ -9,35 +15,57 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-QUERY_FORMS = frozenset({"SELECT", "CONSTRUCT", "DESCRIBE", "ASK"})
-UPDATE_KEYWORDS = frozenset({"INSERT", "DELETE", "LOAD", "CLEAR", "DROP", "CREATE", "ADD", "MOVE", "COPY", "WITH"})
+QUERY_FORMS = ("SELECT", "CONSTRUCT", "DESCRIBE", "ASK")
+UPDATE_KEYWORDS = ("INSERT", "DELETE", "LOAD", "CLEAR", "DROP", "CREATE", "ADD", "MOVE", "COPY", "WITH")
 OPENERS, CLOSERS = "{([", "})]"
+PREFIX_OPERATORS = frozenset({"!", "-", "+", "^"})
+# Keywords that reach outside the store or pick its dataset: never accepted run together with other words.
+GUARDED_KEYWORDS = ("SERVICE", "FROM")
+
+_PN_CHARS_BASE = "A-Za-z\u00C0-\uFFFF"
+_PLX = r"%[0-9A-Fa-f]{2}|\\[_~.\-!$&'()*+,;=/?#@%]"
+_PN_PREFIX = rf"[{_PN_CHARS_BASE}](?:[{_PN_CHARS_BASE}0-9_\-.\u00B7]*[{_PN_CHARS_BASE}0-9_\-\u00B7])?"
+_LOCAL_FIRST = rf"[{_PN_CHARS_BASE}0-9_:]|{_PLX}"
+_LOCAL_MIDDLE = rf"[{_PN_CHARS_BASE}0-9_:\-.\u00B7]|{_PLX}"
+_LOCAL_LAST = rf"[{_PN_CHARS_BASE}0-9_:\-\u00B7]|{_PLX}"
+_PN_LOCAL = rf"(?:(?:{_LOCAL_FIRST})(?:(?:{_LOCAL_MIDDLE})*(?:{_LOCAL_LAST}))?)?"
+_UCHAR = r"\\u[0-9A-Fa-f]{4}|\\U[0-9A-Fa-f]{8}"
 
 _TOKEN = re.compile(
-    r"""
+    rf"""
     (?P<space>\s+)
-  | (?P<comment>\#[^\n]*)
+  | (?P<comment>\#[^\r\n]*)
   | (?P<string>'''(?:[^'\\]|\\.|'(?!''))*'''|\"\"\"(?:[^"\\]|\\.|"(?!""))*\"\"\"|'(?:[^'\\\n\r]|\\.)*'|"(?:[^"\\\n\r]|\\.)*")
-  | (?P<iri><[^<>"{}|^`\\\x00-\x20]*>)
+  | (?P<iri><(?:[^<>"{{}}|^`\\\x00-\x20]|{_UCHAR})*>)
   | (?P<variable>[?$][A-Za-z0-9_\u00B7\u00C0-\uFFFF]+)
-  | (?P<word>[A-Za-z_\u00C0-\uFFFF][A-Za-z0-9_\-.\u00B7\u00C0-\uFFFF]*(?::[^\s{}()\[\],;"'<>]*)?|:[^\s{}()\[\],;"'<>]*)
+  | (?P<langtag>@[A-Za-z]+(?:-[A-Za-z0-9]+)*)
+  | (?P<pname>(?:{_PN_PREFIX}|_)?:{_PN_LOCAL})
+  | (?P<word>[A-Za-z][A-Za-z0-9_]*)
   | (?P<number>[0-9]+(?:\.[0-9]*)?(?:[eE][+-]?[0-9]+)?)
-  | (?P<punct>\^\^|&&|\|\||!=|<=|>=|[{}()\[\].,;*+\-/!=<>|^@a-zA-Z]|.)
+  | (?P<punct>\^\^|&&|\|\||!=|<=|>=|.)
     """,
     re.VERBOSE | re.DOTALL,
 )
+_ESCAPED_CODEPOINT = re.compile(_UCHAR)
+_ESCAPED_LOCAL = re.compile(r"\\(.)")
 
 
 @dataclass(frozen=True, slots=True)
 class QueryShape:
-    """What the lexer learned about one request's query text."""
+    """What the lexer learned about one request's query text.
+
+    `service_unresolved` and `dataset_unresolved` mean a SERVICE endpoint or a FROM graph
+    that the lexer could not pin down to one IRI (a variable, an undeclared prefix, keywords
+    run together): the endpoint refuses such a query rather than guess.
+    """
 
     form: str | None
     is_update: bool
     service_iris: tuple[str, ...] = ()
-    service_variables: bool = False
+    service_unresolved: bool = False
     from_iris: tuple[str, ...] = ()
     from_named_iris: tuple[str, ...] = ()
+    dataset_unresolved: bool = False
     max_depth: int = 0
 
 
@@ -52,42 +80,110 @@ def tokenize(text: str) -> list[tuple[str, str]]:
 
 
 def _depth(tokens: list[tuple[str, str]]) -> int:
-    depth = deepest = 0
+    """Return how deep brackets nest; a run of prefix operators (`!!!x`, `- - 1`, `^^^p`) nests as deep as it is long."""
+    depth = deepest = run = 0
     for kind, value in tokens:
         if kind == "punct" and value in OPENERS:
             depth += 1
-            deepest = max(deepest, depth)
         elif kind == "punct" and value in CLOSERS:
             depth -= 1
+        run = run + 1 if kind == "punct" and value in PREFIX_OPERATORS else 0
+        deepest = max(deepest, depth + run)
     return deepest
+
+
+def _iri_value(token: str) -> str:
+    """Return the IRI an IRIREF token names, with \\u and \\U escapes decoded as the engine decodes them."""
+    return _ESCAPED_CODEPOINT.sub(lambda match: chr(int(match.group()[2:], 16)), token[1:-1])
+
+
+def _declared_prefixes(tokens: list[tuple[str, str]]) -> dict[str, str | None]:
+    """Return the PREFIX declarations of a query; a prefix declared twice with different IRIs maps to None."""
+    prefixes: dict[str, str | None] = {}
+    for index, (kind, value) in enumerate(tokens[:-2]):
+        if kind == "word" and value.upper() == "PREFIX" and tokens[index + 1][0] == "pname" and tokens[index + 2][0] == "iri":
+            name, iri = tokens[index + 1][1], _iri_value(tokens[index + 2][1])
+            if name.endswith(":") and name.count(":") == 1:
+                prefixes[name] = iri if prefixes.get(name, iri) == iri else None
+    return prefixes
+
+
+def _resolve(token: tuple[str, str] | None, prefixes: dict[str, str | None]) -> str | None:
+    """Return the IRI an IRIREF or prefixed-name token names, or None if it names none for sure."""
+    if token is None:
+        return None
+    kind, value = token
+    if kind == "iri":
+        return _iri_value(value)
+    if kind == "pname":
+        prefix, _, local = value.partition(":")
+        namespace = prefixes.get(prefix + ":")
+        if namespace is None:
+            return None
+        return namespace + _ESCAPED_LOCAL.sub(r"\1", local)
+    return None
+
+
+def _runs_keywords_together(kind: str, value: str) -> bool:
+    """Return True for a word (or a prefixed name's prefix) holding a guarded keyword run together with more text."""
+    if kind == "word":
+        head = value.upper()
+    elif kind == "pname":
+        head = value.partition(":")[0].upper()
+    else:
+        return False
+    return any(keyword in head and head != keyword for keyword in GUARDED_KEYWORDS)
+
+
+def _starts_with(words: tuple[str, ...], word: str | None) -> str | None:
+    return next((candidate for candidate in words if word is not None and word.startswith(candidate)), None)
 
 
 def inspect_query(text: str) -> QueryShape:
     """Return the shape of a query text: its form, whether it is an update, and what it reaches for."""
     tokens = tokenize(text)
-    keywords = [(index, value.upper()) for index, (kind, value) in enumerate(tokens) if kind == "word" and ":" not in value]
-    first = next((word for _, word in keywords if word not in ("BASE", "PREFIX")), None)
+    prefixes = _declared_prefixes(tokens)
+    words = [(index, value.upper()) for index, (kind, value) in enumerate(tokens) if kind == "word"]
+    first = next((word for _, word in words if word not in ("BASE", "PREFIX")), None)
     services, from_iris, from_named = [], [], []
-    service_variables = False
-    for position, word in keywords:
-        following = tokens[position + 1 : position + 4]
-        if word == "SERVICE":
-            target = following[1] if following and following[0][1].upper() == "SILENT" else (following[0] if following else ("", ""))
-            if target[0] == "iri":
-                services.append(target[1][1:-1])
+    service_unresolved = dataset_unresolved = False
+    for kind, value in tokens:
+        if _runs_keywords_together(kind, value):
+            if "SERVICE" in value.upper().partition(":")[0]:
+                service_unresolved = True
             else:
-                service_variables = True
-        elif word == "FROM" and following:
-            if following[0][1].upper() == "NAMED" and len(following) > 1 and following[1][0] == "iri":
-                from_named.append(following[1][1][1:-1])
-            elif following[0][0] == "iri":
-                from_iris.append(following[0][1][1:-1])
+                dataset_unresolved = True
+    for position, word in words:
+        following = tokens[position + 1 : position + 3] + [("", ""), ("", "")]
+        if word == "SERVICE":
+            target = following[0]
+            if target[0] == "word" and target[1].upper() == "SILENT":
+                target = following[1]
+            elif target[1].upper().startswith("SILENT"):
+                service_unresolved = True
+            iri = _resolve(target, prefixes)
+            if iri is None:
+                service_unresolved = True
+            else:
+                services.append(iri)
+        elif word == "FROM":
+            target, named = following[0], False
+            if target[0] == "word" and target[1].upper() == "NAMED":
+                target, named = following[1], True
+            elif target[1].upper().startswith("NAMED"):
+                dataset_unresolved = True
+            iri = _resolve(target, prefixes)
+            if iri is None:
+                dataset_unresolved = True
+            else:
+                (from_named if named else from_iris).append(iri)
     return QueryShape(
-        form=first if first in QUERY_FORMS else None,
-        is_update=first in UPDATE_KEYWORDS,
+        form=_starts_with(QUERY_FORMS, first),
+        is_update=_starts_with(UPDATE_KEYWORDS, first) is not None,
         service_iris=tuple(services),
-        service_variables=service_variables,
+        service_unresolved=service_unresolved,
         from_iris=tuple(from_iris),
         from_named_iris=tuple(from_named),
+        dataset_unresolved=dataset_unresolved,
         max_depth=_depth(tokens),
     )

@@ -95,10 +95,11 @@ def _bounded(serialize: object, sink: CountingSink, what: str, request: QueryReq
     return sink.value()
 
 
-def _graph_argument(iris: tuple[str, ...] | None, default: bool) -> list[ox.NamedNode | ox.DefaultGraph] | None:
+def _graph_argument(iris: tuple[str, ...] | None) -> list[ox.NamedNode] | None:
+    """Return the engine's graph list: None keeps the store's own, an empty tuple means an empty graph set."""
     if iris is None:
         return None
-    return [ox.NamedNode(iri) for iri in iris] or ([ox.DefaultGraph()] if default else [])
+    return [ox.NamedNode(iri) for iri in iris]
 
 
 def evaluate(store: ox.Store, request: QueryRequest) -> QueryAnswer:
@@ -107,8 +108,8 @@ def evaluate(store: ox.Store, request: QueryRequest) -> QueryAnswer:
     result = store.query(
         request.query,
         use_default_graph_as_union=request.union_default_graph and request.default_graphs is None,
-        default_graph=_graph_argument(request.default_graphs, True),
-        named_graphs=_graph_argument(request.named_graphs, False),
+        default_graph=_graph_argument(request.default_graphs),
+        named_graphs=_graph_argument(request.named_graphs),
         substitutions=substitutions or None,
     )
     if isinstance(result, ox.QueryBoolean):

@@ -123,11 +123,14 @@ def check_query(text: str, settings: Settings, graph_names: frozenset[str], prot
         raise ProtocolError(403, "update_refused", "this endpoint is read-only: SPARQL Update is not accepted")
     if shape.max_depth > settings.max_nesting_depth:
         raise ProtocolError(400, "query_too_deep", f"query nests groups {shape.max_depth} levels deep; the limit is {settings.max_nesting_depth}")
-    if shape.service_variables:
-        raise ProtocolError(403, "service_refused", "SERVICE with a variable endpoint is not allowed: federation is limited to an allow-list")
+    if shape.service_unresolved:
+        raise ProtocolError(403, "service_refused", "SERVICE with a variable or undeclared endpoint (or run together with other keywords) is not allowed: "
+                            "federation is limited to an allow-list of endpoint IRIs")
     for iri in shape.service_iris:
         if iri not in settings.federation_allow_list:
             raise ProtocolError(403, "service_refused", f"SERVICE <{iri}> is refused: this endpoint makes no outbound requests except to its allow-list")
+    if shape.dataset_unresolved:
+        raise ProtocolError(400, "unknown_graph", "FROM or FROM NAMED must name a graph of this dataset by IRI or declared prefixed name")
     for iri in (*shape.from_iris, *shape.from_named_iris, *protocol.default_graph_uris, *protocol.named_graph_uris):
         if iri not in graph_names:
             raise ProtocolError(400, "unknown_graph", f"graph <{iri}> is not in this dataset; remote graphs are never fetched")
@@ -136,6 +139,9 @@ def check_query(text: str, settings: Settings, graph_names: frozenset[str], prot
 
 def choose_format(shape: QueryShape, protocol: ProtocolRequest, accept: str | None) -> tuple[str, str]:
     """Return (results format key, graph format key) for the query, raising ProtocolError 406 if none is acceptable."""
+    if shape.form is None:
+        # Not a query at all: say so before any content negotiation (a 406 would hide the real mistake).
+        raise ProtocolError(400, "malformed_query", "malformed query: it does not start with SELECT, CONSTRUCT, DESCRIBE or ASK (after BASE and PREFIX)")
     graph_form = shape.form in ("CONSTRUCT", "DESCRIBE")
     candidates = RDF_FORMATS if graph_form else RESULTS_FORMATS
     if protocol.format_name:
@@ -216,15 +222,25 @@ def etag_for(digest: str, body: bytes) -> str:
     return '"' + hashlib.sha256(digest.encode() + body).hexdigest()[:32] + '"'
 
 
-def build_query_request(text: str, protocol: ProtocolRequest, formats: tuple[str, str], settings: Settings, union: bool, prefixes: dict[str, str]) -> QueryRequest:
-    """Return the worker request for a checked query."""
+def build_query_request(text: str, protocol: ProtocolRequest, formats: tuple[str, str], settings: Settings, union: bool, prefixes: dict[str, str],
+                        shape: QueryShape | None = None) -> QueryRequest:
+    """Return the worker request for a checked query.
+
+    The dataset follows SPARQL 1.1 Protocol 2.1.4: default-graph-uri and named-graph-uri, when
+    given, are the whole dataset (an absent one is empty) and override FROM / FROM NAMED; else a
+    query's FROM / FROM NAMED pick its dataset; else the served default (the union of all graphs
+    for a release).
+    """
+    protocol_dataset = bool(protocol.default_graph_uris or protocol.named_graph_uris)
+    query_dataset = shape is not None and bool(shape.from_iris or shape.from_named_iris)
     return QueryRequest(
         query=text,
         results_format=formats[0],
         graph_format=formats[1],
-        default_graphs=protocol.default_graph_uris or None,
-        named_graphs=protocol.named_graph_uris or None if protocol.named_graph_uris or protocol.default_graph_uris else None,
-        union_default_graph=union,
+        default_graphs=protocol.default_graph_uris if protocol_dataset else None,
+        named_graphs=protocol.named_graph_uris if protocol_dataset else None,
+        # The engine ignores FROM when told to use the union as default graph, so a query naming its dataset turns the union off.
+        union_default_graph=union and not query_dataset,
         max_rows=settings.max_result_rows,
         prefixes=prefixes,
     )
