@@ -378,9 +378,13 @@ class _Analysis:
 
     # -------------------------------------------------------------- attribution
 
-    def _prepositional(self, mention: Mention) -> bool:
-        """An actor after "to", "in", "at", ... is part of a longer name ("Ambassador to Serbia"), not the speaker."""
-        return re.search(r"(?<![\w-])(?:to|in|at|from|with|towards?)\s+(?:the\s+)?$", self.text[max(0, mention.start - 12) : mention.start]) is not None
+    def _prepositional(self, mention: Mention, floor: int = 0) -> bool:
+        """An actor after "to", "in", "at", ... is part of a longer name ("Ambassador to Serbia"), not the speaker.
+
+        Only text after `floor` counts: the "to" of "according to" is the reporting verb's own.
+        """
+        before = self.text[max(floor, mention.start - 12) : mention.start]
+        return re.search(r"(?<![\w-])(?:to|in|at|from|with|towards?)\s+(?:the\s+)?$", before) is not None
 
     def _speaker_before(self, verb: tuple[int, int], limit: int) -> Mention | None:
         """The speaker written before a reporting verb: an actor at most a few words before it, no comma or quote between."""
@@ -396,7 +400,7 @@ class _Analysis:
     def _speaker_after(self, verb: tuple[int, int], limit: int) -> Mention | None:
         """The speaker written after a reporting verb ("said Botsan-Kharchenko", "according to X")."""
         for mention in self.mentions_in(verb[1], limit):
-            if self._prepositional(mention):
+            if self._prepositional(mention, verb[1]):
                 continue
             between = self.text[verb[1] : mention.start]
             if re.search(r"[,;:“”\"()]", between) or len(re.findall(r"[\w’'-]+", between)) > SPEAKER_AFTER_WORDS:
@@ -618,7 +622,7 @@ def generate(text: str, actors: Iterable[Record], lexicon: Lexicon) -> Suggestio
 
 
 def _candidates_for_cue(analysis: _Analysis, sentence: tuple[int, int], sentence_index: int, cue_start: int, cue_end: int, cue: Cue) -> list[Candidate]:
-    text, lexicon = analysis.text, analysis.lexicon
+    text = analysis.text
     context = analysis.context(sentence, cue_start)
     quotation = analysis.quotation_at(cue_start)
     reported = None if quotation is not None else analysis.reported_by(sentence, cue_start, cue_end)
@@ -656,20 +660,21 @@ def _candidates_for_cue(analysis: _Analysis, sentence: tuple[int, int], sentence
     if target_side is None:
         return []
 
-    def resolve(mentions: list[Mention], role: str) -> list[str]:
+    def resolve(mentions: list[Mention]) -> list[str]:
         keys = []
         for mention in mentions:
             if mention.actor is not None:
                 keys.append(mention.actor)
             elif in_speech and speaker is not None:
+                # "we", "it", "this country" of a person speaking stand for the person's state; "I", "he" for the person
                 info = analysis.actors[speaker]
-                first_plural = mention.text.lower() in ("we", "our", "us", "it", "its", "they", "their", "them", "this country")
-                keys.append(info.affiliation if first_plural and info.kind == "person" and info.affiliation else speaker)
+                collective = mention.text.lower() in ("we", "our", "us", "it", "its", "they", "their", "them", "this country")
+                keys.append(info.affiliation if collective and info.kind == "person" and info.affiliation else speaker)
         return list(dict.fromkeys(keys))
 
-    targets = resolve(target_side[1], "target")
+    targets = resolve(target_side[1])
     holder_mentions = holder_side[1] if holder_side else []
-    holders = resolve(holder_mentions, "holder")
+    holders = resolve(holder_mentions)
     fallback_note = None
     if not holders:
         holders, holder_mentions, fallback_note = _fallback_holder(analysis, sentence, context, cue_start, cue_end, target_side, speaker, in_speech)
@@ -679,7 +684,7 @@ def _candidates_for_cue(analysis: _Analysis, sentence: tuple[int, int], sentence
     # polarity: a negator between the left-hand actor (or the clause start) and the cue
     left_used = [m for m in (*holder_mentions, *target_side[1]) if m.end <= cue_start]
     negation_from = max((m.end for m in left_used), default=left_limit)
-    negators = [n for n in analysis.negators if negation_from <= n[0] and n[1] <= cue_start]
+    negators = [n for n in analysis.negators if negation_from <= n[0] and n[1] <= cue_end]  # inside a passive cue too
     negated = (len(negators) % 2 == 1) != cue.negated
 
     # the quote: from the first to the last word involved, to the end of the clause
@@ -687,7 +692,7 @@ def _candidates_for_cue(analysis: _Analysis, sentence: tuple[int, int], sentence
     involved += [n for n in negators]
     if reported is not None and context[0] <= reported[1][0] and reported[1][1] <= context[1]:
         reported_span = (min(reported[1][0], reported[3][0]), max(reported[1][1], reported[3][1]))
-        if reported_span[1] <= cue_start or reported_span[0] <= cue_start:  # a speaker after the clause stays out of it
+        if reported_span[0] <= cue_start:  # "X said ..." is part of the quote; "..., according to X" is not
             involved.append(reported_span)
     if fallback_note == OPENING_PHRASE:
         involved.append((context[0], context[0]))
