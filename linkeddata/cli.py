@@ -149,3 +149,108 @@ def serve(context: click.Context, project_dir: Path, out_dir: Path | None, files
     check_base_iri(options["base_iri"])
     settings = Settings(project_dir=project_dir, out_dir=out_dir or project_dir / "dist", **options)
     run_server(settings, list(files), quiet=context.obj["quiet"])
+
+
+# ---------------------------------------------------------------- curation: add-article, suggest, review, diff
+
+
+@main.command("add-article")
+@project_options
+@click.argument("text_file", metavar="FILE", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--url", required=True, help="Where the article was published (http or https).")
+@click.option("--published", required=True, help="Publication date: YYYY, YYYY-MM or YYYY-MM-DD.")
+@click.option("--title", default=None, help="Title (default: the text's first non-empty line).")
+@click.option("--language", default="en", show_default=True, help="BCP 47 language tag of the text.")
+@click.option("--publisher", default=None, help="Who published it.")
+@click.option("--note", default=None, help="A note for curators, kept in the metadata.")
+@click.pass_context
+@reports_errors
+def add_article_command(context: click.Context, project_dir: Path, base_iri: str, text_file: Path, url: str, published: str,
+                        title: str | None, language: str, publisher: str | None, note: str | None) -> None:
+    """Copy FILE byte for byte into seeds/articles/ as a new article, with its metadata and an empty fact file.
+
+    The id is the next number and the first 16 hex digits of the text's SHA-256; a text already in the project is
+    refused, naming its article.
+    """
+    from linkeddata.curation import add_article
+
+    added = add_article(project_dir, text_file, url=url, published=published, title=title, language=language, publisher=publisher, note=note)
+    for path in (added.text_path, added.metadata_path, added.facts_path):
+        click.echo(f"wrote {path.relative_to(project_dir).as_posix()}")
+    click.echo(f"added article {added.id}; next: linkeddata suggest {added.id}")
+
+
+@main.command("suggest")
+@project_options
+@click.argument("article_id")
+@click.option("--dry-run", is_flag=True, help="Print the candidates without writing them.")
+@click.pass_context
+@reports_errors
+def suggest_command(context: click.Context, project_dir: Path, base_iri: str, article_id: str, dry_run: bool) -> None:
+    """Propose candidate facts for ARTICLE_ID and append them to its fact file with `status: candidate`.
+
+    Rule-based and offline: actors from seeds/actors.yaml (labels, aliases, mentions), stance cues from
+    ontology/stance-lexicon.yaml. Candidates are not published until `linkeddata review` accepts them.
+    Capitalised names that are not actors are listed, not written.
+    """
+    from linkeddata.suggest import suggest
+    from linkeddata.vocabulary import read_vocabulary
+
+    outcome = suggest(project_dir, article_id, read_vocabulary(project_dir), write=not dry_run)
+    for fields in outcome.written:
+        speaker = f", speaker {fields['speaker']}" if "speaker" in fields else ""
+        date = f", date {fields['date']}" if "date" in fields else ""
+        click.echo(f"+ {fields['key']}: {fields['holder']} {fields['stance']} {fields['target']} ({fields['polarity']}; "
+                   f"claim {fields['claim']}{speaker}{date})")
+        click.echo(f"    quote: {fields['quote']}")
+        click.echo(f"    why:   {outcome.descriptions[fields['key']]}")
+    verb = "would append" if dry_run else "appended"
+    click.echo(f"{verb} {len(outcome.written)} candidate(s) to seeds/facts/{article_id}.yaml; "
+               f"{len(outcome.duplicates)} already in the file")
+    if outcome.unknown:
+        click.echo("names that are not actors in seeds/actors.yaml (add them there if they hold stances):")
+        for name, count in outcome.unknown:
+            click.echo(f"  {name}" + (f" ({count}x)" if count > 1 else ""))
+    if outcome.written and not dry_run:
+        click.echo(f"next: linkeddata review {article_id}")
+
+
+@main.command("review")
+@project_options
+@click.argument("article_id")
+@click.pass_context
+@reports_errors
+def review_command(context: click.Context, project_dir: Path, base_iri: str, article_id: str) -> None:
+    """Walk through the candidate facts of ARTICLE_ID: [a]ccept, [e]dit field=value, [r]eject, [s]kip or [q]uit.
+
+    Each decision is written to the fact file at once: accept removes `status: candidate`, reject deletes
+    the record, edit rewrites the field. An empty answer skips. Answers are read from standard input, so a
+    review can be scripted.
+    """
+    from linkeddata.review import review
+    from linkeddata.vocabulary import read_vocabulary
+
+    summary = review(project_dir, article_id, read_vocabulary(project_dir))
+    click.echo(f"accepted {len(summary.accepted)}, rejected {len(summary.rejected)}, edited {len(summary.edited)}, "
+               f"skipped {len(summary.skipped)}" + (f", {summary.left} left for later" if summary.left else ""))
+
+
+@main.command("diff")
+@click.argument("old_release", type=click.Path(path_type=Path))
+@click.argument("new_release", type=click.Path(path_type=Path))
+@click.option("--json", "json_file", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Also write the diff as JSON to this file.")
+@click.pass_context
+@reports_errors
+def diff_command(context: click.Context, old_release: Path, new_release: Path, json_file: Path | None) -> None:
+    """Compare the facts of two release folders: added, removed, changed (holder, target, stance, polarity, quote,
+    speaker, date, aspect, claim type)."""
+    import json
+
+    from linkeddata.curation import atomic_write
+    from linkeddata.release_diff import diff_releases
+
+    difference = diff_releases(old_release, new_release)
+    click.echo(difference.to_text(), nl=False)
+    if json_file is not None:
+        atomic_write(json_file, (json.dumps(difference.to_json(), indent=2, sort_keys=True, ensure_ascii=False) + "\n").encode("utf-8"))
