@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -21,10 +22,11 @@ from linkeddata import __version__
 from linkeddata.dumps import dataset_prefixes
 from linkeddata.formats import RDF_BY_KEY, RDF_FORMATS
 from linkeddata.namespaces import ONTOLOGY_IRI
+from linkeddata.network import network_elements, network_query
 from linkeddata.negotiation import negotiate
 from linkeddata.page_queries import select_rows
 from linkeddata.pages import HTML, PAGE_FORMATS, local_href, negotiated_key, resource_route
-from linkeddata.query_engine import QueryRejected
+from linkeddata.query_engine import QueryRejected, QueryRequest
 from linkeddata.query_pool import EngineError, QueryPool, QueryTimeout, WorkerDied
 from linkeddata.service_description import describe_service
 from linkeddata.settings import Settings
@@ -180,6 +182,19 @@ async def dumps_index(request: Request) -> Response:
     return request.app.state.templates.TemplateResponse(request, "dumps.html", {"dumps": names})
 
 
+async def network_data(request: Request) -> Response:
+    """The alliance network as nodes and edges, from the same SPARQL query as the release's network.svg."""
+    state = request.app.state
+    request_ = QueryRequest(network_query(), results_format="json", union_default_graph=state.data.union_default_graph,
+                            max_rows=state.settings.max_result_rows)
+    try:
+        answer = await state.pool.run(request_, state.settings.query_timeout_s)
+    except (QueryTimeout, QueryRejected, WorkerDied, EngineError) as error:
+        raise limit_error(error, state.settings) from None
+    elements = network_elements(json.loads(answer.body)["results"]["bindings"])
+    return JSONResponse(elements, headers={"Cache-Control": "public, max-age=300"})
+
+
 async def health(request: Request) -> Response:
     """Liveness and a few counters."""
     state = request.app.state
@@ -277,7 +292,6 @@ def create_app(settings: Settings, data: ServedData) -> FastAPI:
     app.state.cache = AnswerCache(settings.cache_entries)
     app.state.texts = {}
     app.state.assets = vendor_assets(settings)
-    app.state.network_query_available = True
     app.state.pool = QueryPool(data.opener(), min(2, settings.query_workers), settings.query_workers)
     app.add_exception_handler(ProtocolError, protocol_error_handler)
     app.add_exception_handler(Exception, unexpected_error_handler)
@@ -289,6 +303,7 @@ def create_app(settings: Settings, data: ServedData) -> FastAPI:
                       summary="SPARQL 1.1 Protocol endpoint (read-only)")
     app.add_api_route("/", home_page, methods=["GET"], response_class=HTMLResponse, summary="Home page")
     app.add_api_route("/health", health, methods=["GET"], summary="Health and counters")
+    app.add_api_route("/network.json", network_data, methods=["GET"], summary="The alliance network (nodes and edges)")
     app.add_api_route("/.well-known/void", void_description, methods=["GET"], summary="VoID description")
     app.add_api_route("/ontology{suffix:path}", ontology_document, methods=["GET"], summary="The ontology (HTML, Turtle, JSON-LD)")
     app.add_api_route("/text/{article_id}", archived_text_route, methods=["GET"], response_class=PlainTextResponse, summary="Archived article text")

@@ -192,7 +192,8 @@ async def html_document(request: Request, thing: Thing) -> Response:
         "jsonld": await jsonld_of(request, thing.iri),
         "alternates": [(fmt.media_type, f"/{thing.path}{fmt.suffix}") for fmt in PAGE_FORMATS],
         "kind": thing.path.split("/", 1)[0],
-        "network_query": state.network_query_available,
+        "assets": state.assets,
+        "base_iri": state.data.base_iri,
     }
     return state.templates.TemplateResponse(request, "resource.html", context, headers={"Vary": "Accept"})
 

@@ -15,7 +15,11 @@ from pathlib import Path
 from rdflib import Graph
 from rdflib.compare import to_canonical_graph
 
+import pyoxigraph as ox
+
 from linkeddata.description import describe_release
+from linkeddata.namespaces import ONTOLOGY_IRI
+from linkeddata.network import network_elements, network_json, network_query, render_svg
 from linkeddata.dumps import wikidata_links, write_dumps
 from linkeddata.errors import InputError, InputErrors, SourceLocation
 from linkeddata.mapping import MappedDataset, map_seeds, read_mappings
@@ -94,10 +98,22 @@ def write_release(checked: CheckedProject, settings: Settings, folder: Path) -> 
         shutil.copyfile(project / article.text_path, folder / "articles" / f"{article.record.id}.txt")
     report = to_canonical_graph(checked.outcome.report)
     (folder / "shacl-report.ttl").write_bytes(_sorted_turtle(report))
+    write_network(quads, checked.vocabulary.ontology_turtle, folder)
     sources = [(a.record.id, a.record.fields["title"], a.record.fields["url"]) for a in checked.seeds.articles]
     description = describe_release(quads, wikidata_links(quads), sources, dumps, settings.base_iri)
     (folder / "void.ttl").write_bytes(_sorted_turtle(description))
     (folder / CHECKSUMS).write_text(_checksums(folder), encoding="utf-8")
+
+
+def write_network(quads: list[ox.Quad], ontology_turtle: str, folder: Path) -> None:
+    """Write the alliance network (network.json and a deterministic network.svg), drawn from the network query."""
+    store = ox.Store()
+    store.bulk_extend(quads)
+    store.load(ontology_turtle.encode("utf-8"), format=ox.RdfFormat.TURTLE, to_graph=ox.NamedNode(ONTOLOGY_IRI))
+    rows = json.loads(store.query(network_query(), use_default_graph_as_union=True).serialize(format=ox.QueryResultsFormat.JSON))
+    elements = network_elements(rows["results"]["bindings"])
+    (folder / "network.json").write_text(network_json(elements), encoding="utf-8")
+    (folder / "network.svg").write_text(render_svg(elements, "Who supports, recognizes or condemns whom"), encoding="utf-8")
 
 
 def document_ontology(ontology: Path) -> bytes:
