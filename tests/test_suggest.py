@@ -1,0 +1,223 @@
+"""`linkeddata suggest` proposes candidate facts with verbatim quotes; `build` leaves them unpublished until
+`linkeddata review` (driven here through standard input) accepts them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pyoxigraph as ox
+import pytest
+import yaml
+from click.testing import CliRunner
+from conftest import run_cli
+
+from linkeddata.cli import main
+from linkeddata.evidence import locate_quote
+from linkeddata.sources import read_actors
+from linkeddata.suggest import generate, read_lexicon
+from linkeddata.vocabulary import read_vocabulary
+
+SEED_ARTICLE = "000_73df04759b344adc"
+ORBAN_ARTICLE = "001_63094bf4bec460e1"
+LD = "https://alliances.example.org/ontology#"
+
+
+def facts_path(project: Path, article: str = SEED_ARTICLE) -> Path:
+    return project / "seeds" / "facts" / f"{article}.yaml"
+
+
+def facts_of(project: Path, article: str = SEED_ARTICLE) -> list[dict[str, Any]]:
+    return yaml.safe_load(facts_path(project, article).read_text(encoding="utf-8"))["facts"]
+
+
+def invoke(*args: str, stdin: str | None = None) -> Any:
+    return CliRunner().invoke(main, list(args), input=stdin, catch_exceptions=False)
+
+
+@pytest.fixture()
+def emptied(project_copy: Path) -> Path:
+    """A project copy whose seed article has no curated facts yet (a header comment only)."""
+    facts_path(project_copy).write_text(f"# curated by hand below\narticle: {SEED_ARTICLE}\nfacts: []\n", encoding="utf-8")
+    return project_copy
+
+
+def suggest(project: Path, article: str = SEED_ARTICLE) -> Any:
+    result = invoke("suggest", "--project", str(project), article)
+    assert result.exit_code == 0, result.output
+    return result
+
+
+def published_fact_keys(release: Path, article: str = SEED_ARTICLE) -> set[str]:
+    """Return the keys of the facts the release publishes from one article."""
+    store = ox.Store()
+    store.load(path=str(release / "alliances.nq"), format=ox.RdfFormat.N_QUADS)
+    query = f"SELECT ?fact ?key WHERE {{ ?fact a <{LD}StanceFact> ; <https://schema.org/identifier> ?key }}"
+    return {row["key"].value for row in store.query(query, use_default_graph_as_union=True) if f"/fact/{article}/" in row["fact"].value}
+
+
+def has_direct_triple(release: Path, holder: str, prop: str, target: str) -> bool:
+    store = ox.Store()
+    store.load(path=str(release / "alliances.nq"), format=ox.RdfFormat.N_QUADS)
+    base = "https://alliances.example.org/actor/"
+    return bool(store.query(f"ASK {{ <{base}{holder}> <{LD}{prop}> <{base}{target}> }}", use_default_graph_as_union=True))
+
+
+# ---------------------------------------------------------------- suggest
+
+
+def test_suggest_finds_china_supports_serbia_and_a_negated_recognition_with_verbatim_quotes(emptied: Path) -> None:
+    result = suggest(emptied)
+    text = (emptied / "seeds" / "articles" / f"{SEED_ARTICLE}.txt").read_text(encoding="utf-8")
+    facts = facts_of(emptied)
+    assert facts and all(fact["status"] == "candidate" for fact in facts)
+    for fact in facts:
+        locate_quote(text, fact["quote"], int(fact["occurrence"]) if "occurrence" in fact else None)
+    supports = [f for f in facts if (f["holder"], f["stance"], f["target"], f["polarity"]) == ("china", "supports", "serbia", "affirmed")]
+    assert any(f["quote"] == "China expressed its support for Serbia’s efforts to maintain its sovereignty and territorial integrity"
+               and f["claim"] == "reported" and f["speaker"] == "china" for f in supports), supports
+    (negated,) = [f for f in facts if (f["holder"], f["stance"], f["target"]) == ("china", "recognizes", "kosovo")]
+    assert negated["polarity"] == "negated"
+    assert negated["quote"] == "China did not recognize Kosovo’s independence in 2008"
+    assert negated["date"] == "2008"
+    assert negated["key"] == "china-does-not-recognize-kosovo"
+    quoted = [f for f in facts if f["claim"] == "quoted"]
+    assert quoted and all(f["speaker"] == "alexander-botsan-kharchenko" and f["holder"] == "russia" for f in quoted)
+    assert f"appended {len(facts)} candidate(s)" in result.output
+    assert facts_path(emptied).read_text(encoding="utf-8").startswith("# curated by hand below\n")
+
+
+def test_suggest_adds_no_duplicates_of_facts_already_in_the_file(project_copy: Path) -> None:
+    before_text = facts_path(project_copy).read_text(encoding="utf-8")
+    curated = facts_of(project_copy)
+    suggest(project_copy)
+    after_text = facts_path(project_copy).read_text(encoding="utf-8")
+    assert after_text.startswith(before_text), "the curated records and their comments must stay as they were"
+    identity = lambda f: (f["holder"], f["stance"], f["target"], f["polarity"], f["quote"])  # noqa: E731
+    added = facts_of(project_copy)[len(curated):]
+    assert not {identity(f) for f in added} & {identity(f) for f in curated}
+    assert len({f["key"] for f in facts_of(project_copy)}) == len(facts_of(project_copy))
+    suggest(project_copy)
+    assert facts_path(project_copy).read_text(encoding="utf-8") == after_text, "a second run must add nothing"
+
+
+def test_suggest_lists_names_that_are_not_actors_without_writing_them(project_copy: Path) -> None:
+    result = suggest(project_copy, ORBAN_ARTICLE)
+    assert "names that are not actors" in result.output
+    assert "  Aleksandar Vučić" in result.output
+    assert "Vučić" not in facts_path(project_copy, ORBAN_ARTICLE).read_text(encoding="utf-8")
+
+
+def test_suggest_dry_run_writes_nothing(emptied: Path) -> None:
+    before = facts_path(emptied).read_bytes()
+    result = invoke("suggest", "--project", str(emptied), "--dry-run", SEED_ARTICLE)
+    assert result.exit_code == 0 and "would append" in result.output
+    assert facts_path(emptied).read_bytes() == before
+
+
+def test_suggest_refuses_an_unknown_article_and_a_bad_lexicon(project_copy: Path) -> None:
+    result = invoke("suggest", "--project", str(project_copy), "999_nope")
+    assert result.exit_code == 1 and "no article '999_nope'" in result.output
+    lexicon = project_copy / "ontology" / "stance-lexicon.yaml"
+    text = lexicon.read_text(encoding="utf-8")
+    lexicon.write_text(text.replace("\n  condemns:\n", "\n  praises:\n"), encoding="utf-8")
+    line = lexicon.read_text(encoding="utf-8").splitlines().index("  praises:") + 1
+    result = invoke("suggest", "--project", str(project_copy), SEED_ARTICLE)
+    assert result.exit_code == 1
+    assert f"ontology/stance-lexicon.yaml:{line}: unknown stance 'praises'" in result.output
+
+
+# ---------------------------------------------------------------- the rules on small texts
+
+
+@pytest.fixture(scope="module")
+def rules() -> Any:
+    project = Path(__file__).resolve().parent.parent
+    vocabulary = read_vocabulary(project)
+    actors, errors = read_actors(project, vocabulary)
+    assert not errors
+    lexicon = read_lexicon(project, vocabulary)
+    return lambda text: [(c.fields["holder"], c.fields["stance"], c.fields["target"], c.fields["polarity"], c.fields["claim"],
+                          c.fields.get("speaker"), c.fields["quote"]) for c in generate(text, actors, lexicon).candidates]
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("Greece did not recognize Kosovo, but Hungary supports Serbia.",
+     {("greece", "recognizes", "kosovo", "negated"), ("hungary", "supports", "serbia", "affirmed")}),
+    ("Romania has never recognised Kosovo.", {("romania", "recognizes", "kosovo", "negated")}),
+    ("Spain refused to recognize Kosovo's independence.", {("spain", "recognizes", "kosovo", "negated")}),
+    ("Madrid backs Belgrade.", {("spain", "supports", "serbia", "affirmed")}),
+    ("Serbia is supported by Russia and China.", {("russia", "supports", "serbia", "affirmed"), ("china", "supports", "serbia", "affirmed")}),
+    ("Kosovo is not recognized by Slovakia.", {("slovakia", "recognizes", "kosovo", "negated")}),
+    ("The Kremlin condemned NATO.", {("russia", "condemns", "nato", "affirmed")}),
+    ("Athens criticized Washington and Brussels.", {("greece", "condemns", "united-states", "affirmed"), ("greece", "condemns", "european-union", "affirmed")}),
+    ("Here are ten countries that are supporters of Serbia.", set()),
+    ("Romania supports the dialogue mediated by the EU.", set()),
+])
+def test_rules_on_small_texts(rules: Any, text: str, expected: set[tuple[str, ...]]) -> None:
+    assert {found[:4] for found in rules(text)} == expected
+
+
+def test_attribution_gives_speaker_and_claim_type(rules: Any) -> None:
+    (quoted,) = rules("“Hungary will always support Serbia and the Serbs,” said Orbán.")
+    assert quoted[:6] == ("hungary", "supports", "serbia", "affirmed", "quoted", "viktor-orban")
+    assert quoted[6] == "Hungary will always support Serbia and the Serbs"
+    (reported,) = rules("Viktor Orbán said Hungary supports Serbia.")
+    assert reported[4:] == ("reported", "viktor-orban", "Viktor Orbán said Hungary supports Serbia")
+    (according,) = rules("Hungary supports Serbia, according to Orbán.")
+    assert according == ("hungary", "supports", "serbia", "affirmed", "reported", "viktor-orban", "Hungary supports Serbia")
+    (we,) = rules("“We do not recognize Kosovo,” the Hungarian Prime Minister told reporters.")
+    assert we[:6] == ("hungary", "recognizes", "kosovo", "negated", "quoted", "viktor-orban")
+
+
+# ---------------------------------------------------------------- candidates stay unpublished; review publishes
+
+
+def test_build_does_not_publish_candidates(emptied: Path, tmp_path: Path) -> None:
+    suggest(emptied)
+    candidates = {f["key"] for f in facts_of(emptied)}
+    out = tmp_path / "dist"
+    result = run_cli("-q", "build", "--project", str(emptied), "--out", str(out))
+    assert result.returncode == 0, result.stderr
+    assert published_fact_keys(out) == set()
+    assert published_fact_keys(out, ORBAN_ARTICLE), "the other articles' curated facts are published"
+    assert not has_direct_triple(out, "china", "supports", "serbia")
+    validated = run_cli("validate", "--project", str(emptied))
+    assert f"{len(candidates)} candidate(s) awaiting review" in validated.stdout
+
+
+def test_review_accepts_rejects_and_edits_through_stdin(emptied: Path, tmp_path: Path) -> None:
+    suggest(emptied)
+    before = facts_of(emptied)
+    first, second, third, fourth = (f["key"] for f in before[:4])
+    untouched = facts_path(emptied).read_text(encoding="utf-8")
+    fourth_block = untouched[untouched.index(f"  - key: {fourth}\n"):]
+    # accept the 1st, reject the 2nd, edit the 3rd (a bad edit first) then accept it, skip the 4th, then quit
+    answers = "a\nr\ne holder=nobody\ne aspect=alliance\naccept\ns\nq\n"
+    result = invoke("review", "--project", str(emptied), SEED_ARTICLE, stdin=answers)
+    assert result.exit_code == 0, result.output
+    assert "cannot edit: unknown actor key 'nobody'" in result.output
+    assert "accepted 2, rejected 1, edited 1, skipped 1" in result.output
+    after = {f["key"]: f for f in facts_of(emptied)}
+    assert "status" not in after[first]
+    assert second not in after
+    assert after[third]["aspect"] == "alliance" and "status" not in after[third]
+    assert after[fourth]["status"] == "candidate"
+    assert facts_path(emptied).read_text(encoding="utf-8").endswith(fourth_block), "blocks after the decisions must be left as they were"
+    out = tmp_path / "dist"
+    built = run_cli("-q", "build", "--project", str(emptied), "--out", str(out))
+    assert built.returncode == 0, built.stderr
+    assert published_fact_keys(out) == {first, third}
+
+
+def test_review_will_not_accept_a_candidate_that_would_break_the_build(emptied: Path) -> None:
+    path = facts_path(emptied)
+    path.write_text(path.read_text(encoding="utf-8").replace("facts: []\n", "facts:\n"
+                    "  - key: made-up\n    holder: china\n    stance: supports\n    target: serbia\n    polarity: affirmed\n"
+                    "    claim: reported\n    quote: \"not in the article\"\n    status: candidate\n"), encoding="utf-8")
+    result = invoke("review", "--project", str(emptied), SEED_ARTICLE, stdin="a\nr\n")
+    assert result.exit_code == 0, result.output
+    assert "cannot accept: fact \"made-up\": claim 'reported' needs a 'speaker'" in result.output
+    assert "quote not found verbatim" in result.output
+    assert facts_of(emptied) == []
+    assert "facts: []" in path.read_text(encoding="utf-8")
