@@ -162,10 +162,15 @@ def read_release_facts(folder: Path) -> dict[str, Fact]:
     return {fact: {name: " | ".join(sorted(values)) if values else None for name, values in fields.items()} for fact, fields in collected.items()}
 
 
-def diff_releases(old: Path, new: Path) -> ReleaseDiff:
-    """Return the differences between the facts of two release folders (a `dist` link is followed)."""
-    old, new = old.resolve(), new.resolve()
-    before, after = read_release_facts(old), read_release_facts(new)
+def diff_releases(old: Path | None, new: Path) -> ReleaseDiff:
+    """Return the differences between the facts of two release folders (a `dist` link is followed).
+
+    `old` may be None (a first build, no previous release): every fact of `new` is then added.
+    """
+    new = new.resolve()
+    old = old.resolve() if old is not None else None
+    before = read_release_facts(old) if old is not None else {}
+    after = read_release_facts(new)
     added = {fact: after[fact] for fact in after.keys() - before.keys()}
     removed = {fact: before[fact] for fact in before.keys() - after.keys()}
     changed = {}
@@ -173,7 +178,7 @@ def diff_releases(old: Path, new: Path) -> ReleaseDiff:
         fields = {name: (before[fact][name], after[fact][name]) for name in FIELDS if before[fact][name] != after[fact][name]}
         if fields:
             changed[fact] = fields
-    return ReleaseDiff(release_id(old), release_id(new), len(before), len(after), added, removed, changed)
+    return ReleaseDiff(release_id(old) if old is not None else None, release_id(new), len(before), len(after), added, removed, changed)
 
 
 def write_diff(diff: ReleaseDiff, folder: Path) -> None:

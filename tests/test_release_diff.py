@@ -87,6 +87,8 @@ def test_write_diff_is_deterministic_and_a_release_equals_itself(two_releases: t
         assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes()
     same = diff_releases(new, new)
     assert same.empty and same.old_facts == same.new_facts > 0
+    first = diff_releases(None, new)
+    assert first.old_release is None and first.old_facts == 0 and len(first.added) == first.new_facts and not first.removed
 
 
 def test_diff_compares_releases_built_under_different_base_iris(two_releases: tuple[Path, Path], tmp_path: Path) -> None:
