@@ -120,6 +120,49 @@ def process_tree(root: int) -> list[int]:
     return found
 
 
+def _cpu_ticks() -> dict[int, tuple[int, str]]:
+    ticks = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                stat = Path(f"/proc/{entry}/stat").read_text()
+            except OSError:
+                continue
+            fields = stat[stat.rindex(")") + 2:].split()
+            ticks[int(entry)] = (int(fields[11]) + int(fields[12]), stat[stat.index("(") + 1:stat.rindex(")")])
+    return ticks
+
+
+def foreign_load(mine: list[int], seconds: float = 1.0) -> list[dict]:
+    """Processes outside `mine` (pids whose trees are ours) that used more than 10 % of a core over `seconds`:
+    another job on this 2-core machine skews every figure, so the scripts print and record them."""
+    own = {os.getpid()}
+    for pid in mine:
+        own.update(process_tree(pid))
+    first = _cpu_ticks()
+    time.sleep(seconds)
+    second = _cpu_ticks()
+    hz = os.sysconf("SC_CLK_TCK")
+    busy = []
+    for pid, (ticks, name) in second.items():
+        if pid in own or pid not in first:
+            continue
+        share = (ticks - first[pid][0]) / hz / seconds
+        if share > 0.10:
+            try:
+                cmd = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace").strip()[:100]
+            except OSError:
+                cmd = name
+            busy.append({"pid": pid, "cpu": round(share, 2), "cmd": cmd or name})
+    return busy
+
+
+def warn_foreign(busy: list[dict], when: str) -> None:
+    if busy:
+        print(f"WARNING ({when}): other processes are busy on this machine, figures will be skewed: "
+              + "; ".join(f"pid {b['pid']} {100 * b['cpu']:.0f}% {b['cmd']}" for b in busy), file=sys.stderr, flush=True)
+
+
 def _kb(path: str, field: str) -> int | None:
     try:
         for line in Path(path).read_text().splitlines():
@@ -431,6 +474,10 @@ def print_report(result: dict) -> None:
         cells.append(f"{fmt(o['p50'])}/{fmt(o['p95'])}/{fmt(o['p99'])}")
     print("  " + f"{'(all)':30}" + "".join(f"{c:>26}" for c in cells))
     print("  driver CPU use, last round: " + ", ".join(f"{SYSTEMS[k]} {100 * result['results'][k]['last_round']['driver_cpu_util']:.0f}%" for k in keys))
+    if result.get("foreign_load"):
+        print(f"\n-- WARNING: other processes were busy during the run ({len(result['foreign_load'])} sightings, see foreign_load in the JSON):")
+        for b in result["foreign_load"][:8]:
+            print(f"   {b['when']}: pid {b['pid']} {100 * b['cpu']:.0f}% of a core: {b['cmd']}")
     print("\n-- versions: " + ", ".join(f"{k} {v}" for k, v in result["versions"].items()))
 
 
@@ -472,6 +519,10 @@ def main() -> None:
     work = Path(tempfile.mkdtemp(prefix="endpoint-bench-"))
     print(f"data {data} ({data.stat().st_size / 2**20:.0f} MiB); logs and driver output in {work}", flush=True)
 
+    result_busy: list[dict] = []
+    busy = foreign_load([])
+    warn_foreign(busy, "before start")
+    result_busy += [{"when": "before start", **b} for b in busy]
     servers: dict[str, Server] = {}
     results: dict[str, dict] = {k: {"memory": {}, "qps_rounds": [], "errors_rounds": [], "late_rounds": []} for k in keys}
     result: dict = {"facts": args.facts, "seed": args.seed, "data_file": str(data), "mix": args.mix, "concurrency": args.concurrency,
@@ -519,6 +570,9 @@ def main() -> None:
                       f"driver cpu {100 * load['driver_cpu_util']:.0f}%", flush=True)
                 if not server.alive():
                     raise RuntimeError(f"{key} died during load:\n{server.log_tail()}")
+                busy = foreign_load([s.pid for s in servers.values()], 0.5)
+                warn_foreign(busy, f"after round {round_no + 1} of {key}")
+                result_busy += [{"when": f"after round {round_no + 1} of {key}", **b} for b in busy]
         for key in keys:
             results[key]["memory"]["after_load"] = tree_memory(servers[key].pid)
             results[key]["qps_median"] = statistics.median(results[key]["qps_rounds"])
@@ -532,6 +586,7 @@ def main() -> None:
         for server in servers.values():
             server.stop()
     result["log_dir"] = str(work)
+    result["foreign_load"] = result_busy
     if args.json:
         Path(args.json).write_text(json.dumps(result, indent=1))
     print_report(result)

@@ -122,9 +122,10 @@ def read_events(ndjson: Path) -> dict:
                 checks_run[check.get("name", "?")] += 1
                 if check.get("status") == "failure":
                     failures[label][check.get("name", "?")] += 1
-                    if len(failure_samples) < 10:
-                        request = (interactions.get(case_id) or {}).get("request", {})
-                        response = (interactions.get(case_id) or {}).get("response") or {}
+                    request = (interactions.get(case_id) or {}).get("request", {})
+                    response = (interactions.get(case_id) or {}).get("response") or {}
+                    seen = {(f["operation"], f["check"], f["uri"]) for f in failure_samples}
+                    if len(failure_samples) < 10 and (label, check.get("name"), request.get("uri")) not in seen:
                         failure_samples.append({"operation": label, "check": check.get("name"), "method": request.get("method"),
                                                 "uri": request.get("uri"), "status": response.get("status_code"),
                                                 "detail": json.dumps(check.get("failure_info") or check)[:400]})

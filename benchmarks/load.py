@@ -33,7 +33,7 @@ from collections import Counter
 from pathlib import Path
 
 import httpx
-from endpoint import DRIVER_CORE, REPO, MemorySampler, can_pin, mib, project_bin, start_linkeddata, tree_memory
+from endpoint import DRIVER_CORE, REPO, MemorySampler, can_pin, foreign_load, mib, project_bin, start_linkeddata, tree_memory, warn_foreign
 
 ACCEPT = "application/sparql-results+json"
 RUNAWAY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }"
@@ -221,12 +221,15 @@ def main() -> None:
             os.sched_setaffinity(0, {DRIVER_CORE})
         url = server.endpoint
         references = fetch_references(url, queries)
+        busy_before = foreign_load([server.pid])
+        warn_foreign(busy_before, "before the load")
         before = tree_memory(server.pid)
         print(f"server {url} (pid {server.pid}) up in {startup:.1f} s; {len(queries)} example queries, reference answers "
               f"fetched; {args.clients} clients for {args.duration:g} s, a runaway every {args.runaway_every:g} s ...", flush=True)
         with MemorySampler(server.pid, 0.5) as sampler:
             tally, outcomes, timing = asyncio.run(drive(url, queries, references, args))
-        time.sleep(1.0)
+        busy_after = foreign_load([server.pid])
+        warn_foreign(busy_after, "after the load")
         after = tree_memory(server.pid)
         alive = server.alive()
         health = None
@@ -256,7 +259,7 @@ def main() -> None:
         "runaways": outcomes, "runaway_verdicts": dict(verdicts),
         "memory": {"before": before, "peak": sampler.peak, "after": after, "samples": sampler.samples},
         "server_alive_after": alive, "health_after": health, "server_log_lines": problems, "error_samples": tally.samples,
-        "log_dir": str(work), "date_utc": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "foreign_load": {"before": busy_before, "after": busy_after}, "log_dir": str(work), "date_utc": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
     }
     if args.json:
         Path(args.json).write_text(json.dumps(result, indent=1))
@@ -283,6 +286,9 @@ def main() -> None:
           f"   |  PSS before {mib(before['pss_kb'])}  peak {mib(mem['peak']['pss_kb'])}  after {mib(after['pss_kb'])}"
           f"   |  processes before {before['processes']}, peak {mem['peak']['processes']}, after {after['processes']}")
     print(f"  server alive after the run: {alive}; /health: {json.dumps(health.get('pool') if isinstance(health, dict) else health)}")
+    for when, busy in (("before", busy_before), ("after", busy_after)):
+        for b in busy:
+            print(f"  WARNING: busy {when} the load (skews the figures): pid {b['pid']} {100 * b['cpu']:.0f}% of a core: {b['cmd']}")
     if tally.samples:
         print("  samples of failures:")
         for kind, texts in tally.samples.items():
