@@ -15,6 +15,9 @@ import yaml
 
 PROJECT = Path(__file__).resolve().parent.parent
 PROJECT_PARTS = ("seeds", "ontology", "mappings")
+# The first seed article (ruetir.com, China and Russia on Serbia): the tests that edit or quote one
+# particular article name it, since seeds/ holds several and curators keep adding more.
+FIRST_ARTICLE = "000_73df04759b344adc"
 
 
 def run_cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
@@ -73,6 +76,13 @@ def seed_facts(project: Path = PROJECT) -> list[dict[str, Any]]:
 def seed_actors(project: Path = PROJECT) -> list[dict[str, Any]]:
     """Return the actors of seeds/actors.yaml as plain YAML."""
     return yaml.safe_load((project / "seeds" / "actors.yaml").read_text(encoding="utf-8"))["actors"]
+
+
+def seed_holders(stance: str, target: str, polarity: str, project: Path = PROJECT) -> set[str]:
+    """Return the English labels of the holders of published seed facts with this stance, target and polarity."""
+    labels = {actor["key"]: actor["label"] for actor in seed_actors(project)}
+    return {labels[fact["holder"]] for fact in seed_facts(project)
+            if fact.get("status") != "candidate" and (fact["stance"], fact["target"], fact["polarity"]) == (stance, target, polarity)}
 
 
 def snapshot(root: Path) -> dict[str, str]:

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from conftest import PROJECT, run_cli, snapshot
+from conftest import FIRST_ARTICLE, PROJECT, run_cli, snapshot
 
 from linkeddata import __version__
 from linkeddata.cli import main
@@ -125,8 +125,10 @@ def test_sigkill_during_build_leaves_the_previous_release_intact(project_copy: P
     previous_target = os.readlink(out)
     previous = snapshot(out.resolve())
     # Change the seeds so that the interrupted builds would publish a different release.
-    (facts_path,) = sorted((project_copy / "seeds" / "facts").glob("*.yaml"))
-    facts_path.write_text(facts_path.read_text(encoding="utf-8").replace("aspect: traditional alliance", "aspect: traditional ally"), encoding="utf-8")
+    facts_path = project_copy / "seeds" / "facts" / f"{FIRST_ARTICLE}.yaml"
+    facts = facts_path.read_text(encoding="utf-8")
+    assert facts.count("aspect: traditional alliance") == 1
+    facts_path.write_text(facts.replace("aspect: traditional alliance", "aspect: traditional ally"), encoding="utf-8")
     store = tmp_path / "site.releases"
 
     command = [sys.executable, "-m", "linkeddata", "-q", "build", "--project", str(project_copy), "--out", str(out)]

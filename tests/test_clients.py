@@ -6,17 +6,19 @@ from pathlib import Path
 
 import httpx
 import pytest
+from conftest import FIRST_ARTICLE, seed_facts, seed_holders
 from rdflib import OWL, RDFS, Graph, URIRef
 from rdflib.plugins.stores.sparqlstore import SPARQLStore
 from SPARQLWrapper import JSON, POST, TURTLE, XML, SPARQLWrapper
 
 PROJECT = Path(__file__).resolve().parent.parent
 EXAMPLES = sorted((PROJECT / "linkeddata" / "queries" / "examples").glob("*.rq"))
-ARTICLE_TEXT = PROJECT / "seeds" / "articles" / "000_73df04759b344adc.txt"
+ARTICLE_TEXT = PROJECT / "seeds" / "articles" / f"{FIRST_ARTICLE}.txt"
 BASE = "https://alliances.example.org/"
 CHINA = URIRef(f"{BASE}actor/china")
 CHINA_WIKIDATA = URIRef("http://www.wikidata.org/entity/Q148")
 PREFIXES = f"PREFIX ld: <{BASE}ontology#> PREFIX rdfs: <{RDFS}> PREFIX owl: <{OWL}> PREFIX actor: <{BASE}actor/>\n"
+PUBLISHED = [fact for fact in seed_facts() if fact.get("status") != "candidate"]
 pytestmark = pytest.mark.filterwarnings("ignore:.*is deprecated, use Dataset:DeprecationWarning")
 
 
@@ -87,7 +89,7 @@ def test_sparqlwrapper_describe(endpoint: str) -> None:
 def test_rdflib_sparqlstore(endpoint: str) -> None:
     graph = Graph(store=SPARQLStore(endpoint))
     rows = list(graph.query(PREFIXES + "SELECT ?name WHERE { ?who ld:supports actor:kosovo ; rdfs:label ?name } ORDER BY ?name"))
-    assert [str(row.name) for row in rows] == ["European Union", "United States"]
+    assert [str(row.name) for row in rows] == sorted(seed_holders("supports", "kosovo", "affirmed"))
     assert (CHINA, OWL.sameAs, CHINA_WIKIDATA) in graph
     assert "China" in {str(label) for label in graph.objects(CHINA, RDFS.label)}
     ask = graph.query(PREFIXES + "ASK { actor:russia ld:supports actor:serbia }")
@@ -105,28 +107,46 @@ def test_every_example_runs_and_returns_rows(endpoint: str, path: Path) -> None:
     assert run_example(endpoint, path.stem), f"{path.name} returned no rows"
 
 
+def article_text(identifier: str) -> str:
+    return (PROJECT / "seeds" / "articles" / f"{identifier}.txt").read_text(encoding="utf-8")
+
+
 def test_who_supports_serbia(endpoint: str) -> None:
     names = {row["name"] for row in run_example(endpoint, "01-who-supports-serbia")}
-    assert {"China", "Russia"} <= names
+    assert names == seed_holders("supports", "serbia", "affirmed")
+    assert {"China", "Russia"} <= names  # stated by the first article
 
 
 def test_who_does_not_recognize_kosovo(endpoint: str) -> None:
     rows = run_example(endpoint, "02-who-does-not-recognize-kosovo")
-    assert {row["name"] for row in rows} == {"China"}
-    assert all(row["quote"] in ARTICLE_TEXT.read_text(encoding="utf-8") for row in rows)
+    assert {row["name"] for row in rows} == seed_holders("recognizes", "kosovo", "negated")
+    assert "China" in {row["name"] for row in rows}  # the first article: "China did not recognize Kosovo’s independence in 2008"
+    # Every quote is that of a curated negated recognition of Kosovo, and lies in the text of that fact's own article.
+    negated = {(f["quote"], f["article"]) for f in PUBLISHED
+               if (f["stance"], f["target"], f["polarity"]) == ("recognizes", "kosovo", "negated")}
+    assert {row["quote"] for row in rows} == {quote for quote, _article in negated}
+    for quote, article in negated:
+        assert quote in article_text(article), (article, quote)
+    assert {row.get("date") for row in rows if row["name"] == "China"} == {"2008"}
 
 
 def test_who_supports_kosovo(endpoint: str) -> None:
-    assert {row["name"] for row in run_example(endpoint, "03-who-supports-kosovo")} == {"United States", "European Union"}
+    names = {row["name"] for row in run_example(endpoint, "03-who-supports-kosovo")}
+    assert names == seed_holders("supports", "kosovo", "affirmed")
+    assert {"United States", "European Union"} <= names  # stated by the first article
 
 
 def test_the_ambassadors_facts_quote_the_article(endpoint: str) -> None:
     rows = run_example(endpoint, "04-what-the-russian-ambassador-said")
-    article = ARTICLE_TEXT.read_text(encoding="utf-8")
     quotes = [row["quote"] for row in rows]
-    assert len(quotes) == 4 and len(set(quotes)) == 4
-    for quote in quotes:
-        assert quote in article, quote
+    spoken = [f for f in PUBLISHED if f.get("speaker") == "alexander-botsan-kharchenko"]
+    assert len(quotes) == len(set(quotes)) == len(spoken) and set(quotes) == {f["quote"] for f in spoken}
+    for fact in spoken:
+        assert fact["quote"] in article_text(fact["article"]), fact["key"]
+    # his four sayings in the first article
+    article = ARTICLE_TEXT.read_text(encoding="utf-8")
+    first = {f["quote"] for f in spoken if f["article"] == FIRST_ARTICLE}
+    assert len(first) == 4 and all(quote in article for quote in first)
 
 
 def test_condemnations_and_wikidata_links(endpoint: str) -> None:

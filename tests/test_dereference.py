@@ -195,10 +195,13 @@ def test_compressed_dump_is_served_as_is(client: httpx.Client, release: Path) ->
 
 
 def test_archived_article_text(client: httpx.Client, release: Path) -> None:
-    (text_file,) = sorted((release / "articles").glob("*.txt"))
-    response = client.get(f"/text/{text_file.stem}")
-    assert response.status_code == 200 and media_type(response) == "text/plain"
-    assert response.text == text_file.read_text(encoding="utf-8")
+    text_files = sorted((release / "articles").glob("*.txt"))
+    seeds = Path(__file__).resolve().parent.parent / "seeds" / "articles"
+    assert [path.name for path in text_files] == sorted(path.name for path in seeds.glob("*.txt"))
+    for text_file in text_files:
+        response = client.get(f"/text/{text_file.stem}")
+        assert response.status_code == 200 and media_type(response) == "text/plain", text_file.stem
+        assert response.text == text_file.read_text(encoding="utf-8"), text_file.stem
     assert client.get("/text/not-an-article").status_code == 404
 
 

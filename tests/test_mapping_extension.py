@@ -5,7 +5,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from conftest import BASE, LD, PROJECT, run_cli, seed_facts, snapshot
+from conftest import BASE, FIRST_ARTICLE, LD, PROJECT, run_cli, seed_facts, snapshot
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import RDF, RDFS
 
@@ -13,13 +13,13 @@ INPUTS = Path(__file__).resolve().parent / "inputs"
 
 
 def add_mediation(project: Path, *, phrases: bool = True) -> Path:
-    """Append the `mediates` stance (tests/inputs/mediation.ttl) and a fact using it; return the fact file."""
+    """Append the `mediates` stance (tests/inputs/mediation.ttl) and a fact using it to the first article; return the fact file."""
     ontology = (INPUTS / "mediation.ttl").read_text(encoding="utf-8")
     if not phrases:
         ontology = "\n".join(line for line in ontology.splitlines() if "Phrase " not in line) + "\n"
     with (project / "ontology" / "linkeddata.ttl").open("a", encoding="utf-8") as turtle:
         turtle.write(ontology)
-    (facts_path,) = sorted((project / "seeds" / "facts").glob("*.yaml"))
+    facts_path = project / "seeds" / "facts" / f"{FIRST_ARTICLE}.yaml"  # the fixture's quote is text of the first article
     with facts_path.open("a", encoding="utf-8") as facts:
         facts.write((INPUTS / "mediation-fact.yaml").read_text(encoding="utf-8"))
     return facts_path
