@@ -26,7 +26,7 @@ from linkeddata.mapping import MappedDataset, map_seeds, read_mappings
 from linkeddata.progress import Progress
 from linkeddata.settings import Settings
 from linkeddata.sources import Seeds, read_seeds
-from linkeddata.validation import ValidationOutcome, check_graph, to_rdflib
+from linkeddata.validation import ValidationOutcome, check_graph
 from linkeddata.vocabulary import Vocabulary, read_vocabulary
 
 CHECKSUMS = "SHA256SUMS"
@@ -54,7 +54,7 @@ def check_project(settings: Settings, progress: Progress) -> CheckedProject:
     with progress.step("mapping records and locating quotes"):
         mapped = map_seeds(seeds, vocabulary.ontology_turtle, read_mappings(project), settings.base_iri)
     with progress.step("validating with SHACL"):
-        outcome = check_graph(to_rdflib(mapped.quads), vocabulary, mapped.origins)
+        outcome = check_graph(mapped.quads, vocabulary, mapped.origins)
     if outcome.violations:
         raise InputErrors(outcome.violations)
     return CheckedProject(vocabulary, seeds, mapped, outcome)

@@ -1,4 +1,4 @@
-"""Runs pySHACL with the ontology and shapes, and turns each result into an InputError at its record."""
+"""Runs the SHACL shapes (pySHACL, or compiled to SPARQL for large graphs) and turns each result into an InputError at its record."""
 
 from __future__ import annotations
 
@@ -6,10 +6,11 @@ from dataclasses import dataclass
 
 import pyoxigraph as ox
 from pyshacl import validate
-from rdflib import Graph, Literal, URIRef
+from rdflib import BNode, Graph, Literal, URIRef
 
 from linkeddata.errors import InputError, SourceLocation
-from linkeddata.namespaces import RDF, SH
+from linkeddata.namespaces import ONTOLOGY_IRI, RDF, SH
+from linkeddata.shacl_compiled import CompiledValidator, Finding, pyshacl_findings
 from linkeddata.vocabulary import Vocabulary
 
 
@@ -34,29 +35,64 @@ def _owner(focus: str, origins: dict[str, SourceLocation]) -> SourceLocation:
     return origins.get(focus) or origins.get(focus.split("#", 1)[0]) or SourceLocation("(generated)", 0)
 
 
-def _describe(report: Graph, result: URIRef) -> tuple[str, str]:
-    focus = str(report.value(result, SH.focusNode))
-    path = report.value(result, SH.resultPath)
-    message = report.value(result, SH.resultMessage)
-    text = str(message) if isinstance(message, Literal) else "SHACL constraint violated"
-    where = f" (path {path.n3()})" if isinstance(path, URIRef) else ""
-    return focus, f"<{focus}>{where}: {text}"
+PYSHACL_MAX_QUADS = 20_000
+"""Up to this size pySHACL validates (seconds); above it the shapes run compiled to SPARQL on Oxigraph."""
 
 
-def check_graph(data: Graph, vocabulary: Vocabulary, origins: dict[str, SourceLocation]) -> ValidationOutcome:
-    """Return the SHACL outcome of `data`; violations block publishing, warnings do not."""
+def _message(finding: Finding) -> str:
+    where = f" (path <{finding.path}>)" if finding.path else ""
+    return f"<{finding.focus}>{where}: {finding.message or 'SHACL constraint violated'}"
+
+
+def validate_with_pyshacl(quads: list[ox.Quad], vocabulary: Vocabulary) -> tuple[Graph, list[Finding]]:
+    """Return pySHACL's report graph and its findings."""
     # The shapes look up stance concepts and their direct properties, which the ontology defines.
     _conforms, report, _text = validate(
-        data + vocabulary.ontology,
+        to_rdflib(quads) + vocabulary.ontology,
         shacl_graph=vocabulary.shapes,
         inference="none",
         advanced=True,
         allow_warnings=True,
     )
+    return report, pyshacl_findings(report)
+
+
+def validate_compiled(quads: list[ox.Quad], vocabulary: Vocabulary) -> tuple[Graph, list[Finding]]:
+    """Return the compiled validator's findings and a SHACL report graph written from them."""
+    store = ox.Store()
+    store.bulk_extend(quads)
+    store.load(vocabulary.ontology_turtle.encode("utf-8"), format=ox.RdfFormat.TURTLE, to_graph=ox.NamedNode(ONTOLOGY_IRI))
+    findings = CompiledValidator(vocabulary.shapes).validate(store)
+    return report_graph(findings), findings
+
+
+def report_graph(findings: list[Finding]) -> Graph:
+    """Return a sh:ValidationReport graph holding the findings."""
+    report = Graph()
+    node = BNode()
+    report.add((node, RDF.type, SH.ValidationReport))
+    report.add((node, SH.conforms, Literal(not any(f.severity == str(SH.Violation) for f in findings))))
+    for finding in findings:
+        result = BNode()
+        report.add((node, SH.result, result))
+        report.add((result, RDF.type, SH.ValidationResult))
+        report.add((result, SH.focusNode, URIRef(finding.focus)))
+        report.add((result, SH.sourceConstraintComponent, URIRef(finding.component)))
+        report.add((result, SH.resultSeverity, URIRef(finding.severity)))
+        report.add((result, SH.resultMessage, Literal(finding.message)))
+        if finding.path:
+            report.add((result, SH.resultPath, URIRef(finding.path)))
+        if finding.value:
+            report.add((result, SH.value, URIRef(finding.value) if finding.value.startswith(("http://", "https://")) else Literal(finding.value)))
+    return report
+
+
+def check_graph(quads: list[ox.Quad], vocabulary: Vocabulary, origins: dict[str, SourceLocation]) -> ValidationOutcome:
+    """Return the SHACL outcome of the quads; violations block publishing, warnings do not."""
+    validator = validate_with_pyshacl if len(quads) <= PYSHACL_MAX_QUADS else validate_compiled
+    report, findings = validator(quads, vocabulary)
     violations, warnings = [], []
-    for result in report.subjects(RDF.type, SH.ValidationResult):
-        focus, message = _describe(report, result)
-        error = InputError(_owner(focus, origins), message)
-        severity = report.value(result, SH.resultSeverity)
-        (violations if severity == SH.Violation else warnings).append(error)
+    for finding in findings:
+        error = InputError(_owner(finding.focus, origins), _message(finding))
+        (violations if finding.severity == str(SH.Violation) else warnings).append(error)
     return ValidationOutcome(report, sorted(set(violations)), sorted(set(warnings)))
