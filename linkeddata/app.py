@@ -50,6 +50,18 @@ PACKAGE = resources.files("linkeddata")
 VENDOR_ASSETS = {"yasgui": ("@zazuko", "yasgui", "build"), "cytoscape": ("cytoscape", "dist")}
 
 
+SPARQL_GET_PARAMETERS = [
+    {"name": "query", "in": "query", "required": False, "schema": {"type": "string"}, "description": "The SPARQL query."},
+    {"name": "default-graph-uri", "in": "query", "required": False, "schema": {"type": "string"}},
+    {"name": "named-graph-uri", "in": "query", "required": False, "schema": {"type": "string"}},
+    {"name": "format", "in": "query", "required": False, "schema": {"type": "string"}, "description": "Result format, overriding Accept."},
+]
+SPARQL_POST_BODY = {"content": {
+    "application/x-www-form-urlencoded": {"schema": {"type": "object", "properties": {"query": {"type": "string"}}}},
+    "application/sparql-query": {"schema": {"type": "string"}},
+}}
+
+
 def example_queries() -> list[dict[str, str]]:
     """Return the example queries shipped with the package: the article's questions, each run by a test."""
     folder = PACKAGE.joinpath("queries", "examples")
@@ -95,15 +107,14 @@ async def sparql_endpoint(request: Request) -> Response:
     key = cache_key(protocol.query, protocol, formats, state.data.union_default_graph)
     cached = state.cache.get(key)
     if cached is not None:
-        return answer_response(cached[0], cached[1], request)
+        return answer_response(cached, request)
     query_request = build_query_request(protocol.query, protocol, formats, settings, state.data.union_default_graph, dataset_prefixes(state.data.base_iri), shape)
     try:
         answer = await state.pool.run(query_request, settings.query_timeout_s)
     except (QueryTimeout, QueryRejected, WorkerDied, EngineError) as error:
         raise limit_error(error, settings) from None
     etag = etag_for(state.data.digest, answer.body)
-    state.cache.put(key, answer, etag)
-    return answer_response(answer, etag, request)
+    return answer_response(state.cache.put(key, answer, etag), request)
 
 
 def service_page(request: Request) -> Response:
@@ -199,7 +210,7 @@ async def health(request: Request) -> Response:
     """Liveness and a few counters."""
     state = request.app.state
     return JSONResponse({"status": "ok", "version": __version__, "quads": state.data.quad_count, "pool": state.pool.describe(),
-                         "cache": {"entries": len(state.cache._items), "hits": state.cache.hits, "misses": state.cache.misses}})
+                         "cache": {"entries": len(state.cache), "hits": state.cache.hits, "misses": state.cache.misses}})
 
 
 class RequestHeadLimit:
@@ -292,15 +303,17 @@ def create_app(settings: Settings, data: ServedData) -> FastAPI:
     app.state.cache = AnswerCache(settings.cache_entries)
     app.state.texts = {}
     app.state.assets = vendor_assets(settings)
-    app.state.pool = QueryPool(data.opener(), min(2, settings.query_workers), settings.query_workers)
+    app.state.pool = QueryPool(data.opener(), min(2, settings.query_workers), settings.query_workers, settings.worker_memory_mb)
     app.add_exception_handler(ProtocolError, protocol_error_handler)
     app.add_exception_handler(Exception, unexpected_error_handler)
     app.add_middleware(GZipMiddleware, minimum_size=1024)
     app.add_middleware(CORSMiddleware, allow_origins=list(settings.cors_origins), allow_methods=["GET", "POST"], allow_headers=["*"], expose_headers=["ETag", "X-Result-Rows"])
     app.add_middleware(LocalRedirects)
     app.add_middleware(RequestHeadLimit, limit=settings.max_header_bytes)  # added last, so it runs first
-    app.add_api_route("/sparql", sparql_endpoint, methods=["GET", "POST"], name="sparql_endpoint", include_in_schema=True,
-                      summary="SPARQL 1.1 Protocol endpoint (read-only)")
+    app.add_api_route("/sparql", sparql_endpoint, methods=["GET"], name="sparql_endpoint", operation_id="sparql_query_get",
+                      summary="SPARQL 1.1 query by GET (no query: the service description)", openapi_extra={"parameters": SPARQL_GET_PARAMETERS})
+    app.add_api_route("/sparql", sparql_endpoint, methods=["POST"], name="sparql_endpoint_post", operation_id="sparql_query_post",
+                      summary="SPARQL 1.1 query by POST (form or application/sparql-query); updates are refused", openapi_extra={"requestBody": SPARQL_POST_BODY})
     app.add_api_route("/", home_page, methods=["GET"], response_class=HTMLResponse, summary="Home page")
     app.add_api_route("/health", health, methods=["GET"], summary="Health and counters")
     app.add_api_route("/network.json", network_data, methods=["GET"], summary="The alliance network (nodes and edges)")

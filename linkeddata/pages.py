@@ -176,7 +176,7 @@ async def property_table(request: Request, iri: str) -> list[dict[str, Any]]:
     state = request.app.state
     base = state.data.base_iri
     rows = await select_rows(state.pool, "triples", iri, state.data.union_default_graph, state.settings.query_timeout_s)
-    return [{"p": row["p"], "o": row["o"], "label": row.get("oLabel"), "href": local_href(row["o"], base) if row["o"].startswith(("http://", "https://")) else None}
+    return [{"p": row["p"], "o": str(row["o"]), "label": row.get("oLabel"), "href": local_href(row["o"], base) if str(row["o"]).startswith(("http://", "https://")) else None}
             for row in rows]
 
 

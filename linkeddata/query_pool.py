@@ -47,7 +47,17 @@ class EngineError(Exception):
         self.message = message
 
 
-def _worker_main(open_store: Callable[[], ox.Store], connection: Connection) -> None:
+def private_memory_mb() -> float:
+    """Return this process's private (not shared with the parent's store) resident memory, in MiB."""
+    try:
+        with open("/proc/self/smaps_rollup", encoding="ascii") as rollup:
+            fields = dict(line.split(":", 1) for line in rollup if ":" in line)
+        return sum(int(fields.get(name, "0 kB").split()[0]) for name in ("Private_Clean", "Private_Dirty")) / 1024
+    except (OSError, ValueError):
+        return 0.0
+
+
+def _worker_main(open_store: Callable[[], ox.Store], connection: Connection, memory_limit_mb: float) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides when workers stop
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     store = open_store()
@@ -64,7 +74,8 @@ def _worker_main(open_store: Callable[[], ox.Store], connection: Connection) -> 
             reply = ("syntax", str(error))
         except (OSError, ValueError, TypeError, RuntimeError) as error:
             reply = ("engine", str(error))
-        connection.send(reply)
+        # A worker keeps what its largest query made the allocator hold; past the limit it retires.
+        connection.send((*reply, private_memory_mb() > memory_limit_mb))
 
 
 @dataclass(slots=True)
@@ -82,8 +93,9 @@ class _Worker:
 class QueryPool:
     """A pool of query worker processes, used from the event loop with `await pool.run(request, timeout_s)`."""
 
-    def __init__(self, open_store: Callable[[], ox.Store], min_workers: int, max_workers: int) -> None:
+    def __init__(self, open_store: Callable[[], ox.Store], min_workers: int, max_workers: int, memory_limit_mb: float = 512) -> None:
         self._open_store = open_store
+        self._memory_limit_mb = memory_limit_mb
         self._min = max(1, min_workers)
         self._max = max(self._min, max_workers)
         self._idle: list[_Worker] = []
@@ -98,7 +110,7 @@ class QueryPool:
 
     def _spawn(self) -> _Worker:
         parent_end, child_end = _FORK.Pipe()
-        process = _FORK.Process(target=_worker_main, args=(self._open_store, child_end), daemon=True, name="linkeddata-query")
+        process = _FORK.Process(target=_worker_main, args=(self._open_store, child_end, self._memory_limit_mb), daemon=True, name="linkeddata-query")
         process.start()
         child_end.close()
         return _Worker(process, parent_end)
@@ -127,7 +139,7 @@ class QueryPool:
             worker.connection.send(request)
             if not worker.connection.poll(timeout_s):
                 raise QueryTimeout
-            reply = worker.connection.recv()
+            status, payload, retire = worker.connection.recv()
         except QueryTimeout:
             self._replace(worker)
             raise
@@ -138,8 +150,11 @@ class QueryPool:
             self._replace(worker)
             raise
         self.queries_run += 1
-        self._release(worker)
-        return reply
+        if retire:
+            self._replace(worker)
+        else:
+            self._release(worker)
+        return status, payload
 
     def _replace(self, worker: _Worker) -> None:
         worker.kill()

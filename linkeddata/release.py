@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import os
@@ -24,6 +25,7 @@ from linkeddata.dumps import wikidata_links, write_dumps
 from linkeddata.errors import InputError, InputErrors, SourceLocation
 from linkeddata.mapping import MappedDataset, map_seeds, read_mappings
 from linkeddata.progress import Progress
+from linkeddata.release_diff import diff_releases, write_diff
 from linkeddata.settings import Settings
 from linkeddata.sources import Seeds, read_seeds
 from linkeddata.validation import ValidationOutcome, check_graph
@@ -83,8 +85,8 @@ def _checksums(folder: Path) -> str:
     return "".join(lines)
 
 
-def write_release(checked: CheckedProject, settings: Settings, folder: Path) -> None:
-    """Write every file of a release into `folder`."""
+def write_release(checked: CheckedProject, settings: Settings, folder: Path, previous: Path | None = None) -> None:
+    """Write every file of a release into `folder`; `previous` is the release it replaces, for diff.json/diff.txt."""
     project = settings.project_dir
     context = read_context(project)
     quads = checked.mapped.quads
@@ -99,6 +101,9 @@ def write_release(checked: CheckedProject, settings: Settings, folder: Path) -> 
     report = to_canonical_graph(checked.outcome.report)
     (folder / "shacl-report.ttl").write_bytes(_sorted_turtle(report))
     write_network(quads, checked.vocabulary.ontology_turtle, folder)
+    # The diff is the one history-dependent part of a release (the dumps stay byte-identical for the same
+    # seeds). It leaves out the release ids, which would otherwise make every rebuild a new release.
+    write_diff(dataclasses.replace(diff_releases(previous, folder), old_release=None, new_release=None), folder)
     sources = [(a.record.id, a.record.fields["title"], a.record.fields["url"]) for a in checked.seeds.articles]
     description = describe_release(quads, wikidata_links(quads), sources, dumps, settings.base_iri)
     (folder / "void.ttl").write_bytes(_sorted_turtle(description))
@@ -215,8 +220,9 @@ def build(settings: Settings, *, show_progress: bool = True) -> tuple[Path, Chec
         staging = Path(tempfile.mkdtemp(prefix=f".staging-{os.getpid()}-", dir=store))
         staging.chmod(0o755)
         try:
+            previous = out_dir.resolve() if out_dir.is_symlink() and out_dir.exists() else None
             with progress.step("writing dumps and description"):
-                write_release(checked, settings, staging)
+                write_release(checked, settings, staging, previous)
             with progress.step("swapping the release into place"):
                 final = swap_into_place(staging, out_dir)
         except BaseException:

@@ -31,6 +31,7 @@ class Settings:
     max_header_bytes: int = _setting(16_384, "Largest request head (request line and headers) accepted, in bytes.")  # type: ignore[assignment]
     max_nesting_depth: int = _setting(64, "Deepest nesting of braces, parentheses and brackets accepted in a query.")  # type: ignore[assignment]
     query_workers: int = _setting(4, "Most query worker processes (two are kept warm; more start while all are busy).")  # type: ignore[assignment]
+    worker_memory_mb: int = _setting(512, "Private memory a query worker may keep after a query before it is replaced, in MiB.")  # type: ignore[assignment]
     cache_entries: int = _setting(1_024, "Answers kept in the answer cache (0 turns the cache off).")  # type: ignore[assignment]
     cors_origins: tuple[str, ...] = _setting(("*",), "Origins allowed by CORS on the read endpoints (repeat the option).", multiple=True)  # type: ignore[assignment]
     federation_allow_list: tuple[str, ...] = _setting((), "SPARQL endpoints SERVICE may reach (repeat the option); empty means no federation.", multiple=True)  # type: ignore[assignment]
