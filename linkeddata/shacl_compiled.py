@@ -222,6 +222,11 @@ class CompiledValidator:
         if not match:
             raise UnsupportedShape("SPARQL constraint must be SELECT … WHERE { … }")
         projection, body = match.groups()
+        # SHACL forbids MINUS in constraints with a pre-bound $this, so the shapes say FILTER NOT EXISTS;
+        # run over all focus nodes at once, MINUS gives the same rows when the block's shared variables
+        # are bound (as in every shape we ship; tests/test_shacl_compiled.py checks) and Oxigraph
+        # evaluates it in seconds where FILTER NOT EXISTS took minutes on 10,000 facts.
+        body = re.sub(r"FILTER\s+NOT\s+EXISTS\s*\{", "MINUS {", body, flags=re.IGNORECASE)
         query = f"SELECT {projection} WHERE {{ {focus} {{ {body} }} }}"
         template = str(self.shapes.value(constraint, SH.message) or "SPARQL constraint violated")
         findings = []

@@ -97,24 +97,6 @@ def test_build_refuses_a_real_folder_at_out(project_copy: Path, tmp_path: Path) 
     assert not (tmp_path / "site.releases").exists()
 
 
-def test_internal_error_exits_2_and_keeps_the_previous_release(published: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    # No honest input reaches exit 2 any more, so a fault is injected: writing the release fails half-way.
-    import linkeddata.release
-
-    def failing_write(checked: object, settings: object, folder: Path) -> None:
-        (folder / "alliances.nt").write_bytes(b"half a dump")
-        raise RuntimeError("disk on fire")
-
-    monkeypatch.setattr(linkeddata.release, "check_project", lambda settings, progress: None)  # skip the slow checks
-    monkeypatch.setattr(linkeddata.release, "write_release", failing_write)
-    before = snapshot(published.parent)
-    result = CliRunner().invoke(main, ["-q", "build", "--project", str(PROJECT), "--out", str(published)])
-    assert result.exit_code == 2
-    assert "internal error: this is a bug in linkeddata" in result.output
-    assert "RuntimeError: disk on fire" in result.output
-    assert snapshot(published.parent) == before, "the failed build left something behind"
-
-
 # ---------------------------------------------------------------- kill -9 during a build
 
 
