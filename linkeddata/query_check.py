@@ -139,6 +139,19 @@ def _starts_with(words: tuple[str, ...], word: str | None) -> str | None:
     return next((candidate for candidate in words if word is not None and word.startswith(candidate)), None)
 
 
+def _keyword_target(following: list[tuple[str, str]], modifier: str, prefixes: dict[str, str]) -> tuple[str | None, bool]:
+    """Return the IRI after SERVICE or FROM (past an optional SILENT or NAMED) and whether the modifier was there.
+
+    None means the target cannot be pinned to one IRI (a variable, an unknown prefix, keywords run together).
+    """
+    target, modified = following[0], False
+    if target[0] == "word" and target[1].upper() == modifier:
+        target, modified = following[1], True
+    elif target[1].upper().startswith(modifier):
+        return None, False
+    return _resolve(target, prefixes), modified
+
+
 def inspect_query(text: str) -> QueryShape:
     """Return the shape of a query text: its form, whether it is an update, and what it reaches for."""
     tokens = tokenize(text)
@@ -156,23 +169,13 @@ def inspect_query(text: str) -> QueryShape:
     for position, word in words:
         following = tokens[position + 1 : position + 3] + [("", ""), ("", "")]
         if word == "SERVICE":
-            target = following[0]
-            if target[0] == "word" and target[1].upper() == "SILENT":
-                target = following[1]
-            elif target[1].upper().startswith("SILENT"):
-                service_unresolved = True
-            iri = _resolve(target, prefixes)
+            iri, _silent = _keyword_target(following, "SILENT", prefixes)
             if iri is None:
                 service_unresolved = True
             else:
                 services.append(iri)
         elif word == "FROM":
-            target, named = following[0], False
-            if target[0] == "word" and target[1].upper() == "NAMED":
-                target, named = following[1], True
-            elif target[1].upper().startswith("NAMED"):
-                dataset_unresolved = True
-            iri = _resolve(target, prefixes)
+            iri, named = _keyword_target(following, "NAMED", prefixes)
             if iri is None:
                 dataset_unresolved = True
             else:
