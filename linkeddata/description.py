@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from collections import Counter
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -87,6 +88,7 @@ def describe_release(quads: list[ox.Quad], links: list[ox.Quad], articles: list[
     graph.add((service, DCAT.servesDataset, dataset))
     graph.add((service, DCTERMS.conformsTo, URIRef("https://www.w3.org/TR/sparql11-protocol/")))
     graph.add((dataset, DCAT.accessService, service))
+    per_graph = Counter(quad.graph_name.value for quad in quads if isinstance(quad.graph_name, ox.NamedNode))
     for article_id, title, url in articles:
         graph.add((dataset, DCTERMS.source, URIRef(url)))
         subset = URIRef(f"{base_iri}graph/{article_id}")
@@ -94,7 +96,7 @@ def describe_release(quads: list[ox.Quad], links: list[ox.Quad], articles: list[
         graph.add((subset, RDF.type, VOID.Dataset))
         graph.add((subset, DCTERMS.title, Literal(title)))
         graph.add((subset, DCTERMS.source, URIRef(url)))
-        graph.add((subset, VOID.triples, Literal(sum(1 for q in quads if q.graph_name == ox.NamedNode(str(subset))), datatype=XSD.integer)))
+        graph.add((subset, VOID.triples, Literal(per_graph[str(subset)], datatype=XSD.integer)))
     linkset = URIRef(f"{base_iri}dataset/wikidata-links")
     graph.add((dataset, VOID.subset, linkset))
     graph.add((linkset, RDF.type, VOID.Linkset))
