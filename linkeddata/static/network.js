@@ -21,12 +21,22 @@
       (!filters.from || (edge.date && edge.date >= filters.from)) &&
       (!filters.to || (edge.date && edge.date.slice(0, filters.to.length) <= filters.to)));
     if (focus) edges = edges.filter((edge) => edge.source === focus || edge.target === focus);
+    // Facts with the same holder, stance, polarity and target share one edge (width by count),
+    // so a few hundred actors with thousands of facts stay readable; a click opens the first fact.
+    const merged = new Map();
+    for (const edge of edges) {
+      const key = [edge.source, edge.stance, edge.negated, edge.target].join(" ");
+      const seen = merged.get(key);
+      if (seen) seen.count += 1;
+      else merged.set(key, { ...edge, count: 1 });
+    }
+    edges = [...merged.values()];
     const used = new Set(edges.flatMap((edge) => [edge.source, edge.target]));
     if (focus) used.add(focus);
     const nodes = data.nodes.filter((node) => used.has(node.id));
     return [
       ...nodes.map((node) => ({ group: "nodes", data: { ...node, colour: kindColours[node.kind] || "#eee", size: 18 + 6 * Math.sqrt(node.degree) } })),
-      ...edges.map((edge) => ({ group: "edges", data: { ...edge, colour: stanceColours[edge.stance] || "#999" }, classes: edge.negated ? "negated" : "" })),
+      ...edges.map((edge) => ({ group: "edges", data: { ...edge, colour: stanceColours[edge.stance] || "#999", width: 1 + Math.log2(edge.count) }, classes: edge.negated ? "negated" : "" })),
     ];
   }
 
@@ -48,7 +58,7 @@
         { selector: "node[kind = 'organization']", style: { shape: "round-rectangle" } },
         { selector: "node[kind = 'party']", style: { shape: "diamond" } },
         { selector: "node[kind = 'person']", style: { shape: "ellipse", "border-style": "double" } },
-        { selector: "edge", style: { "line-color": "data(colour)", "target-arrow-color": "data(colour)", "target-arrow-shape": "triangle", "curve-style": "bezier", width: 2 } },
+        { selector: "edge", style: { "line-color": "data(colour)", "target-arrow-color": "data(colour)", "target-arrow-shape": "triangle", "curve-style": "straight", width: "data(width)", opacity: 0.7 } },
         { selector: "edge.negated", style: { "line-style": "dashed", label: "data(label)", "font-size": 9, "text-rotation": "autorotate", color: "#333" } },
       ],
       layout: { name: "cose", animate: false, randomize: false, nodeRepulsion: () => 400000, idealEdgeLength: () => 120 },
@@ -57,7 +67,7 @@
     cy.on("tap", "edge", (event) => { window.location.href = localPath(event.target.id()); });
     cy.on("mouseover", "edge", (event) => {
       const edge = event.target.data();
-      if (tip) tip.textContent = `${edge.label}: “${edge.quote}”` + (edge.speaker ? ` (${edge.speaker})` : "");
+      if (tip) tip.textContent = `${edge.label}: “${edge.quote}”` + (edge.speaker ? ` (${edge.speaker})` : "") + (edge.count > 1 ? ` and ${edge.count - 1} more` : "");
     });
     document.querySelectorAll(".network-filters input, .network-filters select").forEach((control) =>
       control.addEventListener("change", () => {
