@@ -21,7 +21,6 @@ from fastapi.templating import Jinja2Templates
 from linkeddata import __version__
 from linkeddata.dumps import dataset_prefixes
 from linkeddata.formats import RDF_BY_KEY, RDF_FORMATS
-from linkeddata.namespaces import ONTOLOGY_IRI
 from linkeddata.network import network_elements, network_query
 from linkeddata.negotiation import negotiate
 from linkeddata.page_queries import select_rows

@@ -10,7 +10,7 @@ from typing import Any
 from urllib.parse import quote, unquote
 
 from fastapi import Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import RedirectResponse, Response
 
 from linkeddata.dumps import dataset_prefixes
 from linkeddata.formats import RDF_FORMATS

@@ -13,7 +13,6 @@ import re
 import shutil
 from pathlib import Path
 
-import pytest
 import yaml
 from conftest import FIRST_ARTICLE, run_cli, snapshot
 

@@ -11,12 +11,9 @@ import sys
 import time
 from pathlib import Path
 
-import pytest
-from click.testing import CliRunner
 from conftest import FIRST_ARTICLE, PROJECT, run_cli, snapshot
 
 from linkeddata import __version__
-from linkeddata.cli import main
 
 
 def release_is_complete(out: Path) -> None:
