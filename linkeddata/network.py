@@ -104,7 +104,7 @@ def render_svg(elements: dict[str, list[dict[str, Any]]], title: str) -> str:
             f'<path d="M 0 0 L 10 5 L 0 10 z" fill="{colour}"/></marker>' for stance, colour in sorted(STANCE_COLOURS.items())) + "</defs>",
         f'<rect width="{width}" height="{width + 60}" fill="white"/>',
     ]
-    radius = {node["id"]: 6 + 3 * math.sqrt(node["degree"]) for node in nodes}
+    radius = {node["id"]: min(30.0, 6 + 3 * math.log2(1 + node["degree"])) for node in nodes}
     for edge in edges:
         a, b = positions[edge["source"]], positions[edge["target"]]
         dx, dy = b.x - a.x, b.y - a.y

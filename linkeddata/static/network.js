@@ -7,6 +7,7 @@
   const stanceColours = { supports: "#2e7d32", recognizes: "#1565c0", condemns: "#c62828" };
   const kindColours = { state: "#f4e1b5", organization: "#d7e3fc", party: "#f8d7e8", person: "#e0e0e0" };
   const tip = document.getElementById("network-tip");
+  const TOP_ACTORS = 60;
 
   function localPath(iri) {
     const base = container.dataset.base;
@@ -31,11 +32,16 @@
       else merged.set(key, { ...edge, count: 1 });
     }
     edges = [...merged.values()];
+    if (!focus && !filters.everyone) {
+      // Hundreds of actors make a hairball: by default show the most-involved ones and their stances.
+      const top = new Set([...data.nodes].sort((a, b) => b.degree - a.degree || a.label.localeCompare(b.label)).slice(0, TOP_ACTORS).map((node) => node.id));
+      edges = edges.filter((edge) => top.has(edge.source) && top.has(edge.target));
+    }
     const used = new Set(edges.flatMap((edge) => [edge.source, edge.target]));
     if (focus) used.add(focus);
     const nodes = data.nodes.filter((node) => used.has(node.id));
     return [
-      ...nodes.map((node) => ({ group: "nodes", data: { ...node, colour: kindColours[node.kind] || "#eee", size: 18 + 6 * Math.sqrt(node.degree) } })),
+      ...nodes.map((node) => ({ group: "nodes", data: { ...node, colour: kindColours[node.kind] || "#eee", size: Math.min(60, 14 + 6 * Math.log2(1 + node.degree)) } })),
       ...edges.map((edge) => ({ group: "edges", data: { ...edge, colour: stanceColours[edge.stance] || "#999", width: 1 + Math.log2(edge.count) }, classes: edge.negated ? "negated" : "" })),
     ];
   }
@@ -43,11 +49,19 @@
   function readFilters() {
     const checked = (name) => new Set([...document.querySelectorAll(`input[name=${name}]:checked`)].map((box) => box.value));
     const value = (id) => (document.getElementById(id) || {}).value || "";
-    return { stances: checked("stance"), polarities: checked("polarity"), article: value("filter-article"), from: value("filter-from"), to: value("filter-to") };
+    const everyone = document.getElementById("filter-everyone");
+    return { stances: checked("stance"), polarities: checked("polarity"), article: value("filter-article"), from: value("filter-from"), to: value("filter-to"),
+             everyone: !everyone || everyone.checked };
   }
 
   fetch("/network.json").then((response) => response.json()).then((data) => {
     const articles = [...new Set(data.edges.map((edge) => edge.article))].sort();
+    const everyone = document.getElementById("filter-everyone");
+    if (everyone && data.nodes.length > TOP_ACTORS) {
+      everyone.checked = false;
+      everyone.parentElement.hidden = false;
+      everyone.parentElement.append(` (showing the ${TOP_ACTORS} most-involved of ${data.nodes.length})`);
+    }
     const select = document.getElementById("filter-article");
     if (select) articles.forEach((article) => select.add(new Option(article.split("/").pop(), article)));
     const cy = cytoscape({
