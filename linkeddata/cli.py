@@ -254,3 +254,22 @@ def diff_command(context: click.Context, old_release: Path, new_release: Path, j
     click.echo(difference.to_text(), nl=False)
     if json_file is not None:
         atomic_write(json_file, (json.dumps(difference.to_json(), indent=2, sort_keys=True, ensure_ascii=False) + "\n").encode("utf-8"))
+
+
+@main.command()
+@click.option("--to", "url", required=True, help="Graph Store Protocol endpoint of the target store, e.g. http://127.0.0.1:7878/store")
+@click.option("--release", "release", type=click.Path(path_type=Path), default=Path("dist"), show_default=True,
+              help="Release to publish (a folder or the `dist` link).")
+@click.option("--timeout-s", type=float, default=60.0, show_default=True, help="Time limit per HTTP request, in seconds.")
+@reports_errors
+def publish(url: str, release: Path, timeout_s: float) -> None:
+    """Load a release into any SPARQL 1.1 Graph Store Protocol store, replacing the previous release's graphs."""
+    import httpx
+
+    from linkeddata.publishing import publish as publish_release
+
+    try:
+        report = publish_release(release, url, timeout_s)
+    except (httpx.HTTPError, RuntimeError) as error:
+        raise click.ClickException(f"publishing to {url} failed: {error}") from None
+    click.echo(f"published {report.triples} triples into {len(report.replaced)} graphs at {url}; deleted {len(report.deleted)} stale graph(s)")
