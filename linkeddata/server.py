@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import socket
 import sys
@@ -12,13 +13,16 @@ import uvicorn
 
 from linkeddata.progress import Progress
 from linkeddata.settings import Settings
-from linkeddata.store import ServedData, load_files, load_release
+from linkeddata.store import ServedData, connect_backend, load_files, load_release
 
 log = logging.getLogger("linkeddata.server")
 
 
 def load_served_data(settings: Settings, files: list[Path], *, quiet: bool) -> ServedData:
     """Return the data to serve: the given files, or the project's release (built first if there is none)."""
+    if settings.sparql_backend:
+        release = settings.out_dir if settings.out_dir.exists() else None
+        return connect_backend(settings.sparql_backend, release, settings.base_iri)
     if files:
         progress = Progress("load", 1, enabled=not quiet)
         with progress.step(f"reading {len(files)} file(s)"):
@@ -35,7 +39,7 @@ def load_served_data(settings: Settings, files: list[Path], *, quiet: bool) -> S
         data = load_release(settings.out_dir)
     progress.close()
     if settings.union_default_graph is False:
-        data = ServedData(data.store, data.graph_names, data.release_dir, data.base_iri, False, data.quad_count, data.digest)
+        data = dataclasses.replace(data, union_default_graph=False)
     return data
 
 

@@ -35,6 +35,7 @@ class Settings:
     cache_entries: int = _setting(1_024, "Answers kept in the answer cache (0 turns the cache off).")  # type: ignore[assignment]
     cors_origins: tuple[str, ...] = _setting(("*",), "Origins allowed by CORS on the read endpoints (repeat the option).", multiple=True)  # type: ignore[assignment]
     federation_allow_list: tuple[str, ...] = _setting((), "SPARQL endpoints SERVICE may reach (repeat the option); empty means no federation.", multiple=True)  # type: ignore[assignment]
+    sparql_backend: str = _setting("", "SPARQL endpoint of an external store to send queries to (after `linkeddata publish --to` its Graph Store); empty: the embedded store.")  # type: ignore[assignment]
     union_default_graph: bool | None = _setting(None, "Query the union of all graphs as the default graph (default: on for a release, off for files).", flag=True)  # type: ignore[assignment]
 
     def describe(self) -> dict[str, object]:

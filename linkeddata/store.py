@@ -9,6 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+import httpx
 import pyoxigraph as ox
 from rdflib import Dataset
 
@@ -33,8 +34,15 @@ class ServedData:
     quad_count: int
     digest: str
 
+    backend: str = ""
+
     def opener(self) -> Callable[[], ox.Store]:
-        """Return a callable giving query workers the store (inherited copy-on-write by fork)."""
+        """Return a callable giving query workers their store: inherited copy-on-write by fork, or a remote endpoint."""
+        if self.backend:
+            from linkeddata.remote_store import RemoteStore
+
+            backend = self.backend
+            return lambda: RemoteStore(backend, timeout_s=600)  # type: ignore[return-value]
         store = self.store
         return lambda: store
 
@@ -161,6 +169,22 @@ def load_release(release_dir: Path) -> ServedData:
     digest = hashlib.sha256((release_dir / CHECKSUMS).read_bytes()).hexdigest()
     # A release spreads its facts over one graph per article, so queries see their union by default.
     return _served(store, release_dir, base_iri, True, digest)
+
+
+def connect_backend(endpoint: str, release_dir: Path | None, base_iri: str) -> ServedData:
+    """Return served data whose queries go to an external SPARQL endpoint; pages and dumps stay local."""
+    from linkeddata.remote_store import RemoteStore
+
+    remote = RemoteStore(endpoint, timeout_s=30)
+    try:
+        graphs = {row["g"].value for row in remote.query("SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }")}
+        count = next(iter(remote.query("SELECT (COUNT(*) AS ?n) WHERE { { ?s ?p ?o } UNION { GRAPH ?g { ?s ?p ?o } } }")))["n"].value
+    except (OSError, SyntaxError, httpx.HTTPError) as error:
+        raise InputErrors([InputError(SourceLocation(endpoint, 0), f"the SPARQL backend cannot be queried: {error}")]) from None
+    if release_dir is not None:
+        base_iri = release_base_iri(release_dir.resolve() / "void.ttl")
+    digest = hashlib.sha256(f"{endpoint} {count} {sorted(graphs)}".encode()).hexdigest()
+    return ServedData(ox.Store(), frozenset(graphs), release_dir.resolve() if release_dir else None, base_iri, False, int(count), digest[:20], endpoint)
 
 
 def _served(store: ox.Store, release_dir: Path | None, base_iri: str, union: bool, digest: str) -> ServedData:

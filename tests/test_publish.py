@@ -26,11 +26,14 @@ def free_port() -> int:
 
 @pytest.fixture()
 def oxigraph_server(tmp_path: Path) -> Iterator[str]:
-    """A real Oxigraph server (the `oxigraph` package's CLI) on 127.0.0.1 with an on-disk store; yields its base URL."""
+    """A real Oxigraph server (the `oxigraph` package's CLI) on 127.0.0.1 with an on-disk store; yields its base URL.
+
+    It queries the union of its graphs by default, as `linkeddata serve` does for a release.
+    """
     binary = shutil.which("oxigraph")
     assert binary, "the oxigraph CLI comes with the test dependencies (pip install -e '.[test]')"
     port = free_port()
-    process = subprocess.Popen([binary, "serve", "--location", str(tmp_path / "store"), "--bind", f"127.0.0.1:{port}"],
+    process = subprocess.Popen([binary, "serve", "--location", str(tmp_path / "store"), "--bind", f"127.0.0.1:{port}", "--union-default-graph"],
                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     url = f"http://127.0.0.1:{port}"
     try:
@@ -83,3 +86,26 @@ def test_publish_to_an_unreachable_store_fails_clearly(release: Path) -> None:
     assert result.returncode == 1
     assert "publishing to" in result.stderr and "failed" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_serve_with_a_sparql_backend_answers_from_it_and_keeps_pages_and_safety(release: Path, oxigraph_server: str, tmp_path: Path) -> None:
+    from server_fixtures import start_server, stop_server
+
+    assert run_cli("publish", "--to", f"{oxigraph_server}/store", "--release", str(release)).returncode == 0
+    server = start_server(["--release", str(release), "--sparql-backend", f"{oxigraph_server}/query"], tmp_path / "server.log")
+    try:
+        query = ("PREFIX ld: <https://alliances.example.org/ontology#> PREFIX actor: <https://alliances.example.org/actor/> "
+                 "SELECT ?who WHERE { ?who ld:supports actor:serbia }")
+        answer = httpx.get(f"{server.url}/sparql", params={"query": query}, headers={"Accept": "application/sparql-results+json"})
+        assert answer.status_code == 200, answer.text
+        assert f"{BASE}actor/china" in {row["who"]["value"] for row in answer.json()["results"]["bindings"]}
+        page = httpx.get(f"{server.url}/actor/china.html")
+        assert page.status_code == 200 and "China did not recognize Kosovo’s independence in 2008" in page.text
+        before = graph_counts(oxigraph_server)
+        update = httpx.post(f"{server.url}/sparql", data={"update": "DROP ALL"})
+        assert update.status_code == 403
+        assert graph_counts(oxigraph_server) == before
+        refused = httpx.get(f"{server.url}/sparql", params={"query": "SELECT * WHERE { SERVICE <http://127.0.0.1:9/x> { ?s ?p ?o } }"})
+        assert refused.status_code == 403
+    finally:
+        stop_server(server.process)

@@ -1,0 +1,57 @@
+"""A stand-in for an Oxigraph store that sends each query to an external SPARQL endpoint (`serve --sparql-backend`).
+
+It answers `query()` like pyoxigraph's Store, so the query workers, limits, pre-checks and pages
+stay the same; only the evaluation happens elsewhere. Substituted variables (the pages' ?this)
+become a trailing VALUES clause, since a remote endpoint knows no substitutions.
+"""
+
+from __future__ import annotations
+
+from typing import Any, BinaryIO
+
+import httpx
+import pyoxigraph as ox
+
+ACCEPT = "application/sparql-results+json, application/n-triples;q=0.9"
+
+
+class RemoteTriples:
+    """The triples of a remote CONSTRUCT or DESCRIBE, serializable like pyoxigraph's QueryTriples."""
+
+    def __init__(self, triples: list[ox.Triple]) -> None:
+        self.triples = triples
+
+    def __iter__(self) -> Any:
+        return iter(self.triples)
+
+    def serialize(self, output: BinaryIO, format: ox.RdfFormat) -> None:  # noqa: A002 - pyoxigraph's name
+        ox.serialize(self.triples, output, format)
+
+
+class RemoteStore:
+    """Sends queries to `endpoint` over the SPARQL 1.1 Protocol (POST form)."""
+
+    def __init__(self, endpoint: str, timeout_s: float) -> None:
+        self.endpoint = endpoint
+        self.client = httpx.Client(timeout=timeout_s)
+
+    def query(self, query: str, *, use_default_graph_as_union: bool = False, default_graph: list[Any] | None = None,
+              named_graphs: list[Any] | None = None, substitutions: dict[ox.Variable, Any] | None = None) -> Any:
+        """Return the remote answer as pyoxigraph results: QuerySolutions, QueryBoolean or RemoteTriples."""
+        if substitutions:
+            values = " ".join(f"VALUES ?{variable.value} {{ {term} }}" for variable, term in substitutions.items())
+            query = f"{query}\n{values}"
+        data: dict[str, str | list[str]] = {"query": query}
+        if default_graph:
+            data["default-graph-uri"] = [g.value for g in default_graph if isinstance(g, ox.NamedNode)]
+        if named_graphs:
+            data["named-graph-uri"] = [g.value for g in named_graphs if isinstance(g, ox.NamedNode)]
+        response = self.client.post(self.endpoint, data=data, headers={"Accept": ACCEPT})
+        if response.status_code == 400:
+            raise SyntaxError(f"the SPARQL backend refused the query: {response.text[:300]}")
+        if response.status_code != 200:
+            raise OSError(f"the SPARQL backend answered HTTP {response.status_code}: {response.text[:300]}")
+        media_type = response.headers.get("content-type", "").split(";")[0].strip()
+        if media_type == "application/sparql-results+json":
+            return ox.parse_query_results(response.content, ox.QueryResultsFormat.JSON)
+        return RemoteTriples([q.triple for q in ox.parse(response.content, ox.RdfFormat.N_TRIPLES)])
