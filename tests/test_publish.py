@@ -5,6 +5,7 @@ from __future__ import annotations
 import shutil
 import socket
 import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -30,7 +31,8 @@ def oxigraph_server(tmp_path: Path) -> Iterator[str]:
 
     It queries the union of its graphs by default, as `linkeddata serve` does for a release.
     """
-    binary = shutil.which("oxigraph")
+    beside_python = Path(sys.executable).parent / "oxigraph"  # the venv's bin/, which need not be on PATH
+    binary = str(beside_python) if beside_python.exists() else shutil.which("oxigraph")
     assert binary, "the oxigraph CLI comes with the test dependencies (pip install -e '.[test]')"
     port = free_port()
     process = subprocess.Popen([binary, "serve", "--location", str(tmp_path / "store"), "--bind", f"127.0.0.1:{port}", "--union-default-graph"],
