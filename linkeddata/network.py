@@ -15,6 +15,7 @@ KIND_COLOURS = {"state": "#f4e1b5", "organization": "#d7e3fc", "party": "#f8d7e8
 OTHER_COLOUR = "#9e9e9e"
 LAYOUT_SEED = 7
 LAYOUT_ROUNDS = 200
+LAYOUT_PAIR_BUDGET = 3_000_000
 
 
 def network_query() -> str:
@@ -60,7 +61,8 @@ def layout(nodes: list[dict[str, Any]], edges: list[dict[str, Any]], size: float
     ideal = size / math.sqrt(len(ids)) * 0.9
     pairs = sorted({(e["source"], e["target"]) for e in edges if e["source"] != e["target"]})
     temperature = size / 10
-    for _ in range(LAYOUT_ROUNDS if len(ids) <= 400 else 60):
+    # Each round compares every pair of actors: bound the work so a build never spends minutes drawing.
+    for _ in range(max(20, min(LAYOUT_ROUNDS, LAYOUT_PAIR_BUDGET // (len(ids) * len(ids))))):
         shift = {node: [0.0, 0.0] for node in ids}
         for i, a in enumerate(ids):
             ax, ay = position[a]
