@@ -8,9 +8,8 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from importlib import resources
 from pathlib import Path
-from typing import Any
-from urllib.parse import urlsplit
 
+import pyoxigraph as ox
 from fastapi import FastAPI, Request
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.middleware.gzip import GZipMiddleware
@@ -21,6 +20,7 @@ from fastapi.templating import Jinja2Templates
 from linkeddata import __version__
 from linkeddata.dumps import dataset_prefixes
 from linkeddata.formats import RDF_BY_KEY, RDF_FORMATS
+from linkeddata.middleware import LocalRedirects, RequestHeadLimit
 from linkeddata.network import network_elements, network_query
 from linkeddata.negotiation import negotiate
 from linkeddata.page_queries import select_rows
@@ -150,6 +150,13 @@ def release_file(request: Request, name: str) -> Path:
     return release_dir / name
 
 
+def release_turtle_as(request: Request, name: str, key: str) -> Response:
+    """Return a Turtle file of the release in the RDF format `key` (Turtle as written, others converted by Oxigraph)."""
+    data = release_file(request, name).read_bytes()
+    body = data if key == "turtle" else ox.serialize(ox.parse(data, ox.RdfFormat.TURTLE), format=RDF_BY_KEY[key].oxigraph)
+    return Response(body, headers={"Content-Type": media_type_header(key), "Vary": "Accept"})
+
+
 async def ontology_document(request: Request) -> Response:
     """The ontology at its namespace IRI: HTML documentation for browsers, Turtle or JSON-LD for machines."""
     suffix = request.path_params.get("suffix", "")
@@ -159,22 +166,12 @@ async def ontology_document(request: Request) -> Response:
     key = key or negotiated_key(request)
     if key == HTML:
         return FileResponse(release_file(request, "ontology.html"), media_type="text/html; charset=utf-8", headers={"Vary": "Accept"})
-    import pyoxigraph as ox
-
-    data = release_file(request, "ontology.ttl").read_bytes()
-    body = data if key == "turtle" else ox.serialize(ox.parse(data, ox.RdfFormat.TURTLE), format=RDF_BY_KEY[key].oxigraph)
-    return Response(body, headers={"Content-Type": media_type_header(key), "Vary": "Accept"})
+    return release_turtle_as(request, "ontology.ttl", key)
 
 
 async def void_description(request: Request) -> Response:
     """/.well-known/void: the VoID description of the dataset (RFC 5785, VoID section 7)."""
-    key = negotiate(request.headers.get("accept"), PAGE_FORMATS) or "turtle"
-    data = release_file(request, "void.ttl").read_bytes()
-    if key == "turtle":
-        return Response(data, headers={"Content-Type": media_type_header(key), "Vary": "Accept"})
-    import pyoxigraph as ox
-
-    return Response(ox.serialize(ox.parse(data, ox.RdfFormat.TURTLE), format=RDF_BY_KEY[key].oxigraph), headers={"Content-Type": media_type_header(key), "Vary": "Accept"})
+    return release_turtle_as(request, "void.ttl", negotiate(request.headers.get("accept"), PAGE_FORMATS) or "turtle")
 
 
 async def archived_text_route(request: Request) -> Response:
@@ -210,62 +207,6 @@ async def health(request: Request) -> Response:
     state = request.app.state
     return JSONResponse({"status": "ok", "version": __version__, "quads": state.data.quad_count, "pool": state.pool.describe(),
                          "cache": {"entries": len(state.cache), "hits": state.cache.hits, "misses": state.cache.misses}})
-
-
-class RequestHeadLimit:
-    """Refuses a request whose head is larger than `limit` bytes: 414 for a long request target, 431 for large headers.
-
-    uvicorn's h11 limit only applies while a head is still incomplete, so a large head that
-    arrives in one read passes it; this check sees every request, whole.
-    """
-
-    def __init__(self, app: Any, limit: int) -> None:
-        self.app = app
-        self.limit = limit
-
-    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
-        if scope["type"] == "http":
-            target = len(scope.get("raw_path") or scope["path"].encode()) + len(scope.get("query_string", b"")) + 1
-            head = target + sum(len(name) + len(value) + 4 for name, value in scope["headers"])
-            if head > self.limit:
-                status, code, message = ((414, "uri_too_long", f"request target of {target} bytes exceeds the limit of {self.limit} bytes; POST long queries")
-                                         if target > self.limit else
-                                         (431, "headers_too_large", f"request head of {head} bytes exceeds the limit of {self.limit} bytes"))
-                response = JSONResponse({"error": code, "message": message, "status": status}, status_code=status, headers={"Connection": "close"})
-                await response(scope, receive, send)
-                return
-        await self.app(scope, receive, send)
-
-
-def local_location(value: bytes) -> bytes:
-    """Return a redirect target as a path on this server (query kept), never a URL another host or a '//' path could take over."""
-    parts = urlsplit(value.decode("latin-1"))
-    path = "/" + parts.path.replace("\\", "%5C").lstrip("/")
-    return (path + (f"?{parts.query}" if parts.query else "")).encode("latin-1")
-
-
-class LocalRedirects:
-    """Makes the Location of every redirect a local path.
-
-    Starlette builds its trailing-slash redirects (/dumps -> /dumps/) as absolute URLs from the
-    Host header, which the client controls; a local path is never an open redirect.
-    """
-
-    def __init__(self, app: Any) -> None:
-        self.app = app
-
-    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-
-        async def send_local(message: dict[str, Any]) -> None:
-            if message["type"] == "http.response.start" and 300 <= message["status"] < 400:
-                headers = [(name, local_location(value) if name.lower() == b"location" else value) for name, value in message.get("headers", [])]
-                message = {**message, "headers": headers}
-            await send(message)
-
-        await self.app(scope, receive, send_local)
 
 
 async def unexpected_error_handler(request: Request, error: Exception) -> Response:
