@@ -62,3 +62,22 @@ class LocalRedirects:
             await send(message)
 
         await self.app(scope, receive, send_local)
+
+
+class NoSniff:
+    """Adds `X-Content-Type-Options: nosniff`, so browsers never run a served text or RDF file as script or HTML."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_header(message: dict[str, Any]) -> None:
+            if message["type"] == "http.response.start":
+                message = {**message, "headers": [*message.get("headers", []), (b"x-content-type-options", b"nosniff")]}
+            await send(message)
+
+        await self.app(scope, receive, send_with_header)

@@ -234,3 +234,9 @@ def test_home_page(client: httpx.Client) -> None:
     assert 'href="/sparql"' in response.text and 'href="/actor/china"' in response.text
     facts = int(response.text.split('<strong id="count-facts">', 1)[1].split("<", 1)[0])
     assert facts > 0
+
+
+def test_every_response_tells_browsers_not_to_sniff(live_server: LiveServer) -> None:
+    for path in ("/", "/sparql?query=ASK%7B%7D", "/dumps/alliances.ttl", "/actor/nobody", "/text/000_73df04759b344adc"):
+        response = httpx.get(f"{live_server.url}{path}")
+        assert response.headers.get("x-content-type-options") == "nosniff", path
