@@ -236,7 +236,7 @@ def test_home_page(client: httpx.Client) -> None:
     assert facts > 0
 
 
-def test_every_response_tells_browsers_not_to_sniff(live_server: LiveServer) -> None:
+def test_every_response_tells_browsers_not_to_sniff(live_server) -> None:  # type: ignore[no-untyped-def]
     for path in ("/", "/sparql?query=ASK%7B%7D", "/dumps/alliances.ttl", "/actor/nobody", "/text/000_73df04759b344adc"):
         response = httpx.get(f"{live_server.url}{path}")
         assert response.headers.get("x-content-type-options") == "nosniff", path
