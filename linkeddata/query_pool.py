@@ -115,8 +115,9 @@ class QueryPool:
         child_end.close()
         return _Worker(process, parent_end)
 
-    def _acquire(self) -> _Worker:
-        self._available.acquire()
+    def _acquire(self, timeout_s: float) -> _Worker:
+        if not self._available.acquire(timeout=max(timeout_s, 0.0)):
+            raise QueryTimeout  # every worker stayed busy for the whole time limit
         with self._lock:
             self._busy += 1
             if self._idle:
@@ -134,10 +135,12 @@ class QueryPool:
         self._available.release()
 
     def _exchange(self, request: QueryRequest, timeout_s: float) -> tuple[str, Any]:
-        worker = self._acquire()
+        # The time limit covers waiting for a free worker too, so a client never waits longer than it.
+        deadline = time.monotonic() + timeout_s
+        worker = self._acquire(timeout_s)
         try:
             worker.connection.send(request)
-            if not worker.connection.poll(timeout_s):
+            if not worker.connection.poll(max(deadline - time.monotonic(), 0.0)):
                 raise QueryTimeout
             status, payload, retire = worker.connection.recv()
         except QueryTimeout:

@@ -20,8 +20,9 @@ RUNAWAY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?
 
 def worker_pids(server: LiveServer) -> set[int]:
     """Return the pids of the server's forked query workers."""
-    children = Path(f"/proc/{server.process.pid}/task/{server.process.pid}/children").read_text().split()
-    return {int(pid) for pid in children}
+    # Workers replaced later are forked from the server's executor threads, so look under every thread.
+    tasks = Path(f"/proc/{server.process.pid}/task").iterdir()
+    return {int(pid) for task in tasks for pid in (task / "children").read_text().split()}
 
 
 def test_killed_worker_gives_a_clear_error_and_the_next_query_succeeds(live_server: LiveServer) -> None:
