@@ -48,7 +48,6 @@ RESULTS_FORMATS: tuple[ResultsFormat, ...] = (
 )
 
 RDF_BY_KEY = {fmt.key: fmt for fmt in RDF_FORMATS}
-RDF_BY_SUFFIX = {fmt.suffix: fmt for fmt in RDF_FORMATS}
 
 
 def rdf_format_for_path(name: str) -> RdfFormat | None:

@@ -38,10 +38,6 @@ class Settings:
     sparql_backend: str = _setting("", "SPARQL endpoint of an external store to send queries to (after `linkeddata publish --to` its Graph Store); empty: the embedded store.")  # type: ignore[assignment]
     union_default_graph: bool | None = _setting(None, "Query the union of all graphs as the default graph (default: on for a release, off for files).", flag=True)  # type: ignore[assignment]
 
-    def describe(self) -> dict[str, object]:
-        """Return the settings as a plain dict (for logs and the health endpoint)."""
-        return {item.name: getattr(self, item.name) for item in fields(self)}
-
 
 def served_settings() -> list[tuple[str, object, str, dict[str, object]]]:
     """Return (name, default, help, extra) of every setting `serve` exposes as an option."""

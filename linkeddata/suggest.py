@@ -298,15 +298,6 @@ class Suggestions:
     unknown: list[tuple[str, int]] = field(default_factory=list)
 
 
-@dataclass(frozen=True, slots=True)
-class _Side:
-    """Actors found on one side of a cue: their keys, the span they cover and the mentions used."""
-
-    actors: tuple[str, ...]
-    start: int
-    end: int
-
-
 class _Analysis:
     """One article's text with its sentences, quotations, mentions, cues and reporting verbs."""
 
