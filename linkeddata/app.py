@@ -20,7 +20,7 @@ from fastapi.templating import Jinja2Templates
 from linkeddata import __version__
 from linkeddata.dumps import dataset_prefixes
 from linkeddata.formats import RDF_BY_KEY, RDF_FORMATS
-from linkeddata.middleware import LocalRedirects, NoSniff, RequestHeadLimit
+from linkeddata.middleware import RequestHeadLimit, SafeResponseHeaders
 from linkeddata.network import network_elements, network_query
 from linkeddata.negotiation import negotiate
 from linkeddata.page_queries import select_rows
@@ -248,8 +248,7 @@ def create_app(settings: Settings, data: ServedData) -> FastAPI:
     app.add_exception_handler(Exception, unexpected_error_handler)
     app.add_middleware(GZipMiddleware, minimum_size=1024)
     app.add_middleware(CORSMiddleware, allow_origins=list(settings.cors_origins), allow_methods=["GET", "POST"], allow_headers=["*"], expose_headers=["ETag", "X-Result-Rows"])
-    app.add_middleware(LocalRedirects)
-    app.add_middleware(NoSniff)
+    app.add_middleware(SafeResponseHeaders)
     app.add_middleware(RequestHeadLimit, limit=settings.max_header_bytes)  # added last, so it runs first
     app.add_api_route("/sparql", sparql_endpoint, methods=["GET"], name="sparql_endpoint", operation_id="sparql_query_get",
                       summary="SPARQL 1.1 query by GET (no query: the service description)", openapi_extra={"parameters": SPARQL_GET_PARAMETERS})

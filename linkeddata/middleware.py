@@ -40,11 +40,12 @@ def local_location(value: bytes) -> bytes:
     return (path + (f"?{parts.query}" if parts.query else "")).encode("latin-1")
 
 
-class LocalRedirects:
-    """Makes the Location of every redirect a local path.
+class SafeResponseHeaders:
+    """Rewrites every response head: redirects point at a local path, and browsers are told not to sniff.
 
     Starlette builds its trailing-slash redirects (/dumps -> /dumps/) as absolute URLs from the
-    Host header, which the client controls; a local path is never an open redirect.
+    Host header, which the client controls; a local path is never an open redirect. `nosniff`
+    keeps browsers from running a served text or RDF file as script or HTML.
     """
 
     def __init__(self, app: Any) -> None:
@@ -55,29 +56,12 @@ class LocalRedirects:
             await self.app(scope, receive, send)
             return
 
-        async def send_local(message: dict[str, Any]) -> None:
-            if message["type"] == "http.response.start" and 300 <= message["status"] < 400:
-                headers = [(name, local_location(value) if name.lower() == b"location" else value) for name, value in message.get("headers", [])]
-                message = {**message, "headers": headers}
-            await send(message)
-
-        await self.app(scope, receive, send_local)
-
-
-class NoSniff:
-    """Adds `X-Content-Type-Options: nosniff`, so browsers never run a served text or RDF file as script or HTML."""
-
-    def __init__(self, app: Any) -> None:
-        self.app = app
-
-    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-
-        async def send_with_header(message: dict[str, Any]) -> None:
+        async def send_safe(message: dict[str, Any]) -> None:
             if message["type"] == "http.response.start":
-                message = {**message, "headers": [*message.get("headers", []), (b"x-content-type-options", b"nosniff")]}
+                headers = message.get("headers", [])
+                if 300 <= message["status"] < 400:
+                    headers = [(name, local_location(value) if name.lower() == b"location" else value) for name, value in headers]
+                message = {**message, "headers": [*headers, (b"x-content-type-options", b"nosniff")]}
             await send(message)
 
-        await self.app(scope, receive, send_with_header)
+        await self.app(scope, receive, send_safe)
