@@ -130,11 +130,10 @@ def sort_prefix_lines(data: bytes) -> bytes:
     return b"\n".join(sorted(lines[:count]) + lines[count:])
 
 
-def serialize_dump(fmt: RdfFormat, quads: list[ox.Quad], base_iri: str, context: dict[str, object]) -> bytes:
-    """Return one dump's bytes; the same quads always give the same bytes."""
+def serialize_dump(fmt: RdfFormat, statements: list[ox.Quad] | list[ox.Triple], base_iri: str, context: dict[str, object]) -> bytes:
+    """Return one dump's bytes (quads for a dataset format, sorted distinct triples otherwise); same input, same bytes."""
     if fmt.key == "jsonld":
-        return compact_jsonld(unique_triples(quads), context)
-    statements = quads if fmt.holds_quads else unique_triples(quads)
+        return compact_jsonld(statements, context)  # type: ignore[arg-type]
     if fmt.key in ("turtle", "trig"):
         return sort_prefix_lines(ox.serialize(statements, format=fmt.oxigraph, prefixes=dataset_prefixes(base_iri)))
     if fmt.key == "rdfxml":
@@ -161,9 +160,9 @@ INDEPENDENT_REPARSE_MAX_QUADS = 20_000
 Dataset takes minutes, so Oxigraph's parser (still a full parse of the written bytes) checks them."""
 
 
-def check_reparses(fmt: RdfFormat, data: bytes, quads: list[ox.Quad]) -> None:
+def check_reparses(fmt: RdfFormat, data: bytes, statements: list[ox.Quad] | list[ox.Triple]) -> None:
     """Parse a dump back and raise DumpMismatch unless it holds exactly the statements it was written from."""
-    expected_quads = quads if fmt.holds_quads else [ox.Quad(t.subject, t.predicate, t.object) for t in unique_triples(quads)]
+    expected_quads = [s if isinstance(s, ox.Quad) else ox.Quad(s.subject, s.predicate, s.object) for s in statements]
     if len(expected_quads) > INDEPENDENT_REPARSE_MAX_QUADS:
         expected: set[object] = {str(quad) for quad in expected_quads}
         parsed: set[object] = {str(quad) for quad in ox.parse(data, fmt.oxigraph)}
@@ -188,9 +187,11 @@ def write_dumps(folder: Path, quads: list[ox.Quad], base_iri: str, context: dict
     written = []
     links = wikidata_links(quads)
     for stem, data_quads, formats in ((DUMP_STEM, quads, RDF_FORMATS), (LINKS_STEM, links, [f for f in RDF_FORMATS if f.key in ("ntriples", "turtle")])):
+        triples = unique_triples(data_quads)  # once per dataset: sorting 300k triples takes about a second
         for fmt in formats:
-            data = serialize_dump(fmt, data_quads, base_iri, context)
-            check_reparses(fmt, data, data_quads)
+            statements = data_quads if fmt.holds_quads else triples
+            data = serialize_dump(fmt, statements, base_iri, context)
+            check_reparses(fmt, data, statements)
             path = folder / f"{stem}{fmt.suffix}"
             path.write_bytes(data)
             compressed = folder / f"{stem}{fmt.suffix}.gz"
