@@ -227,7 +227,10 @@ class CompiledValidator:
         # are bound (as in every shape we ship; tests/test_shacl_compiled.py checks) and Oxigraph
         # evaluates it in seconds where FILTER NOT EXISTS took minutes on 10,000 facts.
         body = re.sub(r"FILTER\s+NOT\s+EXISTS\s*\{", "MINUS {", body, flags=re.IGNORECASE)
-        query = f"SELECT {projection} WHERE {{ {focus} {{ {body} }} }}"
+        # The body joins the focus nodes in the same group, not as a nested group: Oxigraph then drives the
+        # body from the focus nodes (0.4 s for the quote check on 10,000 facts instead of 21 s). The focus
+        # binds only ?this, which every shipped body binds in its first pattern, so the rows are the same.
+        query = f"SELECT {projection} WHERE {{ {focus} {body} }}"
         template = str(self.shapes.value(constraint, SH.message) or "SPARQL constraint violated")
         findings = []
         for row in self._select(store, query):
