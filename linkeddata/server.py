@@ -36,7 +36,7 @@ def load_served_data(settings: Settings, files: list[Path], *, quiet: bool) -> S
         build(settings, show_progress=not quiet)
     progress = Progress("load", 1, enabled=not quiet)
     with progress.step(f"loading release {settings.out_dir}"):
-        data = load_release(settings.out_dir)
+        data = load_release(settings.out_dir, settings.store_mode)
     progress.close()
     if settings.union_default_graph is False:
         data = dataclasses.replace(data, union_default_graph=False)

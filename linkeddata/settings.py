@@ -36,6 +36,9 @@ class Settings:
     cors_origins: tuple[str, ...] = _setting(("*",), "Origins allowed by CORS on the read endpoints (repeat the option).", multiple=True)  # type: ignore[assignment]
     federation_allow_list: tuple[str, ...] = _setting((), "SPARQL endpoints SERVICE may reach (repeat the option); empty means no federation.", multiple=True)  # type: ignore[assignment]
     sparql_backend: str = _setting("", "SPARQL endpoint of an external store to send queries to (after `linkeddata publish --to` its Graph Store); empty: the embedded store.")  # type: ignore[assignment]
+    store_mode: str = _setting("auto", "Where a release's queries run: memory (loaded at start, fastest queries), disk (the release's "
+                               "on-disk store opened read-only: ready in a second at any size) or auto (memory up to 5,000,000 quads).",
+                               choices=("auto", "memory", "disk"))  # type: ignore[assignment]
     union_default_graph: bool | None = _setting(None, "Query the union of all graphs as the default graph (default: on for a release, off for files).", flag=True)  # type: ignore[assignment]
 
 

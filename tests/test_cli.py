@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import shutil
 import signal
@@ -11,19 +12,23 @@ import sys
 import time
 from pathlib import Path
 
+import pyoxigraph
+
 from conftest import FIRST_ARTICLE, PROJECT, run_cli, snapshot
 
 from linkeddata import __version__
 
 
 def release_is_complete(out: Path) -> None:
-    """Assert that every file SHA256SUMS lists is there with its digest, and nothing else is."""
+    """Assert that every file SHA256SUMS lists is there with its digest, nothing else is, and the on-disk store opens."""
     listed = dict(reversed(line.split("  ", 1)) for line in (out / "SHA256SUMS").read_text(encoding="utf-8").splitlines())
     folder = out.resolve()
-    present = {p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file()} - {"SHA256SUMS"}
-    assert sorted(listed) == sorted(present)
+    present = {p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file() and p.relative_to(folder).parts[0] != "store"}
+    assert sorted(listed) == sorted(present - {"SHA256SUMS"})
     for name, digest in listed.items():
         assert hashlib.sha256((out / name).read_bytes()).hexdigest() == digest, name
+    store = pyoxigraph.Store.read_only(str(folder / "store"))
+    assert len(store) == json.loads((folder / "store.json").read_text(encoding="utf-8"))["quads"]
 
 
 # ---------------------------------------------------------------- help and validate

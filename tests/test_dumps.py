@@ -59,7 +59,9 @@ def void(release: Path) -> Graph:
 
 
 def release_files(folder: Path) -> dict[str, bytes]:
-    return {path.relative_to(folder).as_posix(): path.read_bytes() for path in sorted(folder.rglob("*")) if path.is_file()}
+    """Every published file of a release: all but its on-disk store, an index whose RocksDB files are not reproducible."""
+    return {path.relative_to(folder).as_posix(): path.read_bytes() for path in sorted(folder.rglob("*"))
+            if path.is_file() and path.relative_to(folder).parts[0] != "store"}
 
 
 # ---------------------------------------------------------------- reproducibility and checksums

@@ -1,0 +1,61 @@
+"""A release's persistent Oxigraph store: written once by `build`, opened read-only by `serve` at any size.
+
+Re-parsing the dumps at every start costs seconds per million quads; an on-disk store opens in
+well under a second whatever its size, and several processes may open it read-only at once.
+RocksDB's files are not byte-reproducible, so the store folder is left out of SHA256SUMS; its
+small manifest (the quad count, which `serve` reports without scanning the store) is in it.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import pyoxigraph as ox
+
+from linkeddata.namespaces import ONTOLOGY_IRI
+
+STORE_DIR = "store"
+STORE_MANIFEST = "store.json"
+RELEASE_DATA = "alliances.nq"
+
+
+def description_graph(base_iri: str) -> ox.NamedNode:
+    """Return the graph a served release keeps its VoID description in."""
+    return ox.NamedNode(f"{base_iri}dataset")
+
+
+def fill_release_store(store: ox.Store, folder: Path, base_iri: str) -> None:
+    """Load a release's dataset, ontology and VoID description (as named graphs) into `store`."""
+    store.bulk_load(path=str(folder / RELEASE_DATA), format=ox.RdfFormat.N_QUADS)
+    store.load(path=str(folder / "ontology.ttl"), format=ox.RdfFormat.TURTLE, to_graph=ox.NamedNode(ONTOLOGY_IRI))
+    store.load(path=str(folder / "void.ttl"), format=ox.RdfFormat.TURTLE, to_graph=description_graph(base_iri))
+
+
+def write_release_store(folder: Path, base_iri: str) -> int:
+    """Write `folder/store` (RocksDB) and `folder/store.json` from the release's files; return the quad count."""
+    store = ox.Store(str(folder / STORE_DIR))
+    fill_release_store(store, folder, base_iri)
+    store.optimize()
+    quads = len(store)
+    del store  # closes the database before the release folder is swapped into place
+    manifest = {"quads": quads, "loaded_from": [RELEASE_DATA, "ontology.ttl", "void.ttl"]}
+    (folder / STORE_MANIFEST).write_text(json.dumps(manifest, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+    return quads
+
+
+@dataclass(frozen=True, slots=True)
+class StoreManifest:
+    """What `build` recorded about a release's on-disk store."""
+
+    quads: int
+
+
+def read_store_manifest(folder: Path) -> StoreManifest | None:
+    """Return the release's store manifest, or None for a release written before releases carried a store."""
+    path = folder / STORE_MANIFEST
+    if not path.is_file() or not (folder / STORE_DIR).is_dir():
+        return None
+    data = json.loads(path.read_text(encoding="utf-8"))
+    return StoreManifest(int(data["quads"]))

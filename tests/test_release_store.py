@@ -1,0 +1,85 @@
+"""The release's on-disk store: written by build, opened read-only by `serve --store-mode disk`, same answers as memory."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pyoxigraph as ox
+import pytest
+
+from conftest import PROJECT, run_cli
+from server_fixtures import LiveServer, start_server, stop_server
+
+EXAMPLES = sorted((PROJECT / "linkeddata" / "queries" / "examples").glob("*.rq"))
+
+
+@pytest.fixture(scope="module")
+def disk_server(release: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    server = start_server(["--project", str(PROJECT), "--release", str(release), "--store-mode", "disk"],
+                          tmp_path_factory.mktemp("disk-server") / "server.log")
+    try:
+        yield server
+    finally:
+        stop_server(server.process)
+
+
+def test_build_writes_a_store_holding_the_dump_ontology_and_description(release: Path) -> None:
+    store = ox.Store.read_only(str(release / "store"))
+    from_dump = ox.Store()
+    from_dump.load(path=str(release / "alliances.nq"), format=ox.RdfFormat.N_QUADS)
+    graphs = {g.value for g in store.named_graphs()}
+    assert {"https://alliances.example.org/ontology", "https://alliances.example.org/dataset"} <= graphs
+    article_graphs = graphs - {"https://alliances.example.org/ontology", "https://alliances.example.org/dataset"}
+    assert article_graphs == {g.value for g in from_dump.named_graphs()}
+    for graph in article_graphs:
+        assert {str(q) for q in store.quads_for_pattern(None, None, None, ox.NamedNode(graph))} == \
+               {str(q) for q in from_dump.quads_for_pattern(None, None, None, ox.NamedNode(graph))}, graph
+    manifest = json.loads((release / "store.json").read_text(encoding="utf-8"))
+    assert manifest["quads"] == len(store)
+
+
+def test_the_store_is_left_out_of_the_checksums_and_the_downloads(release: Path, disk_server: LiveServer) -> None:
+    listed = (release / "SHA256SUMS").read_text(encoding="utf-8")
+    assert "store.json" in listed and "store/" not in listed
+    for path in ("/dumps/store/CURRENT", "/dumps/store/", "/dumps/%73tore/CURRENT", "/dumps//store/CURRENT"):
+        assert httpx.get(disk_server.url + path).status_code == 404, path
+    assert httpx.get(disk_server.url + "/dumps/store.json").status_code == 200
+
+
+@pytest.mark.parametrize("query_file", EXAMPLES, ids=[p.stem for p in EXAMPLES])
+def test_disk_and_memory_stores_give_the_same_answers(query_file: Path, disk_server: LiveServer, live_server: LiveServer) -> None:
+    query = query_file.read_text(encoding="utf-8")
+    answers = []
+    for server in (disk_server, live_server):
+        response = httpx.post(f"{server.url}/sparql", data={"query": query}, headers={"Accept": "application/sparql-results+json"}, timeout=30)
+        assert response.status_code == 200, response.text
+        rows = response.json()["results"]["bindings"]
+        answers.append(sorted(json.dumps(row, sort_keys=True) for row in rows))
+    assert answers[0] == answers[1]
+    assert answers[0], "the example query answers something"
+
+
+def test_pages_come_from_the_disk_store(disk_server: LiveServer) -> None:
+    page = httpx.get(f"{disk_server.url}/actor/china.html")
+    assert page.status_code == 200
+    assert "sovereignty" in page.text and "Q148" in page.text
+
+
+def test_disk_mode_on_a_release_without_store_is_a_one_line_error(published: Path, tmp_path: Path) -> None:
+    shutil.rmtree(published.resolve() / "store")
+    result = run_cli("serve", "--release", str(published), "--store-mode", "disk", "--port", "0")
+    assert result.returncode == 1
+    assert "store: missing: this release has no on-disk store" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_a_damaged_store_is_a_one_line_error(published: Path) -> None:
+    (published.resolve() / "store" / "CURRENT").unlink()
+    result = run_cli("serve", "--release", str(published), "--store-mode", "disk", "--port", "0")
+    assert result.returncode == 1
+    assert "cannot open the on-disk store" in result.stderr
+    assert "Traceback" not in result.stderr
