@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import hashlib
-from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -48,19 +49,35 @@ def _add_distribution(graph: Graph, dataset: URIRef, base_iri: str, path: Path) 
         graph.add((dataset, VOID.dataDump, download))
 
 
-def _statistics(quads: list[ox.Quad]) -> dict[str, int]:
-    triples = {quad.triple for quad in quads}
-    return {
-        "triples": len(triples),
-        "distinctSubjects": len({t.subject for t in triples}),
-        "distinctObjects": len({t.object for t in triples}),
-        "properties": len({t.predicate for t in triples}),
-        "classes": len({t.object for t in triples if t.predicate.value == str(RDF.type)}),
-        "entities": len({t.subject for t in triples if isinstance(t.subject, ox.NamedNode)}),
-    }
+STATISTICS_QUERY = """
+SELECT (COUNT(*) AS ?triples) (COUNT(DISTINCT ?s) AS ?distinctSubjects) (COUNT(DISTINCT ?o) AS ?distinctObjects)
+       (COUNT(DISTINCT ?p) AS ?properties) (COUNT(DISTINCT ?class) AS ?classes) (COUNT(DISTINCT ?entity) AS ?entities)
+WHERE {
+  { SELECT DISTINCT ?s ?p ?o WHERE { { ?s ?p ?o } UNION { GRAPH ?g { ?s ?p ?o } FILTER(?g NOT IN (%s)) } } }
+  BIND(IF(?p = <http://www.w3.org/1999/02/22-rdf-syntax-ns#type>, ?o, ?unbound) AS ?class)
+  BIND(IF(isIRI(?s), ?s, ?unbound) AS ?entity)
+}"""
 
 
-def describe_release(quads: list[ox.Quad], links: list[ox.Quad], articles: list[tuple[str, str, str]], dumps: list[Path], base_iri: str) -> Graph:
+@dataclass(frozen=True, slots=True)
+class DatasetCounts:
+    """The VoID statistics of the published dataset and its triple count per named graph."""
+
+    statistics: dict[str, int]
+    per_graph: dict[str, int]
+
+
+def count_dataset(store: ox.Store, working_graphs: Iterable[str]) -> DatasetCounts:
+    """Return the VoID counts of the store's published graphs (every graph but `working_graphs`), counted by Oxigraph."""
+    excluded = ", ".join(f"<{name}>" for name in sorted(working_graphs))
+    row = next(iter(store.query(STATISTICS_QUERY % excluded)))
+    statistics = {str(name): int(row[str(name)].value) for name in ("triples", "distinctSubjects", "distinctObjects", "properties", "classes", "entities")}
+    per_graph = {row["g"].value: int(row["n"].value)
+                 for row in store.query("SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g")}
+    return DatasetCounts(statistics, per_graph)
+
+
+def describe_release(counts: DatasetCounts, link_count: int, articles: list[tuple[str, str, str]], dumps: list[Path], base_iri: str) -> Graph:
     """Return the VoID/DCAT description of a release; `articles` holds (id, title, url) of each source."""
     graph = Graph()
     for prefix, namespace in PREFIXES.items():
@@ -80,7 +97,7 @@ def describe_release(quads: list[ox.Quad], links: list[ox.Quad], articles: list[
     graph.add((dataset, VOID.exampleResource, URIRef(f"{base_iri}actor/china")))
     graph.add((dataset, DCTERMS.conformsTo, URIRef(ONTOLOGY_IRI)))
     graph.add((dataset, FOAF.homepage, URIRef(base_iri)))
-    for key, value in _statistics(quads).items():
+    for key, value in counts.statistics.items():
         graph.add((dataset, VOID[key], Literal(value, datatype=XSD.integer)))
     service = URIRef(f"{base_iri}sparql")
     graph.add((service, RDF.type, DCAT.DataService))
@@ -88,7 +105,6 @@ def describe_release(quads: list[ox.Quad], links: list[ox.Quad], articles: list[
     graph.add((service, DCAT.servesDataset, dataset))
     graph.add((service, DCTERMS.conformsTo, URIRef("https://www.w3.org/TR/sparql11-protocol/")))
     graph.add((dataset, DCAT.accessService, service))
-    per_graph = Counter(quad.graph_name.value for quad in quads if isinstance(quad.graph_name, ox.NamedNode))
     for article_id, title, url in articles:
         graph.add((dataset, DCTERMS.source, URIRef(url)))
         subset = URIRef(f"{base_iri}graph/{article_id}")
@@ -96,7 +112,7 @@ def describe_release(quads: list[ox.Quad], links: list[ox.Quad], articles: list[
         graph.add((subset, RDF.type, VOID.Dataset))
         graph.add((subset, DCTERMS.title, Literal(title)))
         graph.add((subset, DCTERMS.source, URIRef(url)))
-        graph.add((subset, VOID.triples, Literal(per_graph[str(subset)], datatype=XSD.integer)))
+        graph.add((subset, VOID.triples, Literal(counts.per_graph.get(str(subset), 0), datatype=XSD.integer)))
     linkset = URIRef(f"{base_iri}dataset/wikidata-links")
     graph.add((dataset, VOID.subset, linkset))
     graph.add((linkset, RDF.type, VOID.Linkset))
@@ -104,7 +120,7 @@ def describe_release(quads: list[ox.Quad], links: list[ox.Quad], articles: list[
     graph.add((linkset, VOID.linkPredicate, OWL.sameAs))
     graph.add((linkset, VOID.subjectsTarget, dataset))
     graph.add((linkset, VOID.objectsTarget, URIRef("http://www.wikidata.org/")))
-    graph.add((linkset, VOID.triples, Literal(len(links), datatype=XSD.integer)))
+    graph.add((linkset, VOID.triples, Literal(link_count, datatype=XSD.integer)))
     graph.add((linkset, VOID.dataDump, URIRef(f"{base_iri}dumps/links-wikidata.nt")))
     for path in sorted(dumps):
         _add_distribution(graph, dataset, base_iri, path)

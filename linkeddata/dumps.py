@@ -6,6 +6,8 @@ import gzip
 import io
 import json
 from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Iterable, Iterator
+from itertools import groupby
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -25,12 +27,6 @@ WIKIDATA_PREFIX = "http://www.wikidata.org/entity/"
 
 class DumpMismatch(RuntimeError):
     """A written dump does not re-parse to the graph it was written from (our bug, not bad input)."""
-
-
-def unique_triples(quads: list[ox.Quad]) -> list[ox.Triple]:
-    """Return the distinct triples of the quads, sorted by their N-Triples form."""
-    by_text = {str(quad.triple): quad.triple for quad in quads}
-    return [by_text[key] for key in sorted(by_text)]
 
 
 def dataset_prefixes(base_iri: str) -> dict[str, str]:
@@ -98,30 +94,43 @@ class JsonLdCompactor:
             return name, self.value(term, coercion)
         return self.compact(predicate), self.value(term, None)
 
-    def document(self, triples: list[ox.Triple], context: dict[str, object]) -> dict[str, object]:
-        nodes: dict[str, dict[str, list[object]]] = {}
+    def node(self, subject: str, triples: list[ox.Triple]) -> dict[str, object]:
+        """Return one compacted node object from all triples of its subject."""
+        properties: dict[str, list[object]] = {}
         for triple in triples:
-            subject = triple.subject.value if isinstance(triple.subject, ox.NamedNode) else f"_:{triple.subject.value}"
-            node = nodes.setdefault(subject, {})
             if triple.predicate.value == RDF_TYPE and isinstance(triple.object, ox.NamedNode):
-                node.setdefault(self.type_key, []).append(self.compact(triple.object.value))
+                properties.setdefault(self.type_key, []).append(self.compact(triple.object.value))
             else:
                 key, value = self.key_and_value(triple.predicate.value, triple.object)
-                node.setdefault(key, []).append(value)
-        graph = []
-        for subject in sorted(nodes):
-            body: dict[str, object] = {self.id_key: subject}
-            for key in sorted(nodes[subject]):
-                values = nodes[subject][key]
-                body[key] = values[0] if len(values) == 1 else sorted(values, key=lambda item: json.dumps(item, sort_keys=True, ensure_ascii=False))
-            graph.append(body)
-        return {"@context": context["@context"], "@graph": graph}
+                properties.setdefault(key, []).append(value)
+        body: dict[str, object] = {self.id_key: subject}
+        for key in sorted(properties):
+            values = properties[key]
+            body[key] = values[0] if len(values) == 1 else sorted(values, key=lambda item: json.dumps(item, sort_keys=True, ensure_ascii=False))
+        return body
+
+    def nodes(self, triples: Iterable[ox.Triple]) -> Iterator[dict[str, object]]:
+        """Yield a node object per subject; `triples` must come grouped by subject (sorted N-Triples are)."""
+        for subject, group in groupby(triples, key=lambda triple: triple.subject):
+            name = subject.value if isinstance(subject, ox.NamedNode) else f"_:{subject.value}"
+            yield self.node(name, list(group))
 
 
-def compact_jsonld(triples: list[ox.Triple], context: dict[str, object]) -> bytes:
-    """Return the triples as JSON-LD compacted with `context`, embedded so it parses offline."""
-    document = JsonLdCompactor(context).document(triples, context)
-    return (json.dumps(document, indent=1, ensure_ascii=False, sort_keys=False) + "\n").encode("utf-8")
+def compact_jsonld(triples: Iterable[ox.Triple], context: dict[str, object]) -> bytes:
+    """Return the triples, grouped by subject, as JSON-LD compacted with `context`, embedded so it parses offline.
+
+    Written node by node, never as one document tree (which took ~300 MB at 300k triples); the bytes
+    are those json.dumps(document, indent=1) would give.
+    """
+    compactor = JsonLdCompactor(context)
+    head = json.dumps({"@context": context["@context"]}, indent=1, ensure_ascii=False)[:-2]  # without the closing "\n}"
+    pieces = [head, ',\n "@graph": [']
+    first = True
+    for node in compactor.nodes(triples):
+        pieces.append(("\n" if first else ",\n") + "  " + json.dumps(node, indent=1, ensure_ascii=False).replace("\n", "\n  "))
+        first = False
+    pieces.append("\n ]\n}\n" if not first else "]\n}\n")
+    return "".join(pieces).encode("utf-8")
 
 
 def sort_prefix_lines(data: bytes) -> bytes:
@@ -131,8 +140,11 @@ def sort_prefix_lines(data: bytes) -> bytes:
     return b"\n".join(sorted(lines[:count]) + lines[count:])
 
 
-def serialize_dump(fmt: RdfFormat, statements: list[ox.Quad] | list[ox.Triple], base_iri: str, context: dict[str, object]) -> bytes:
-    """Return one dump's bytes (quads for a dataset format, sorted distinct triples otherwise); same input, same bytes."""
+def serialize_dump(fmt: RdfFormat, canonical: bytes, base_iri: str, context: dict[str, object]) -> bytes:
+    """Return one dump's bytes from the canonical N-Quads (dataset formats) or N-Triples (the others); same input, same bytes."""
+    if fmt.key in ("nquads", "ntriples"):
+        return canonical
+    statements = ox.parse(canonical, ox.RdfFormat.N_QUADS if fmt.holds_quads else ox.RdfFormat.N_TRIPLES)
     if fmt.key == "jsonld":
         return compact_jsonld(statements, context)  # type: ignore[arg-type]
     if fmt.key in ("turtle", "trig"):
@@ -168,48 +180,54 @@ def canonical_lines(statements: list[ox.Quad] | list[ox.Triple]) -> list[bytes]:
     return sorted(ox.serialize(quads, format=ox.RdfFormat.N_QUADS).splitlines())
 
 
-def check_reparses(fmt: RdfFormat, data: bytes, statements: list[ox.Quad] | list[ox.Triple], expected_lines: list[bytes]) -> None:
-    """Parse a dump back and raise DumpMismatch unless it holds exactly the statements it was written from.
-
-    `expected_lines` is canonical_lines(statements), computed once per dataset rather than once per format.
-    """
-    if len(statements) > INDEPENDENT_REPARSE_MAX_QUADS:
+def check_reparses(fmt: RdfFormat, data: bytes, canonical: bytes, canonical_lines: list[bytes]) -> None:
+    """Parse a dump back and raise DumpMismatch unless it holds exactly the statements of `canonical` (whose sorted lines are given)."""
+    if len(canonical_lines) > INDEPENDENT_REPARSE_MAX_QUADS:
         # Parsed and re-serialized inside Oxigraph: no Python string per statement (3x faster than comparing sets).
         parsed_lines = sorted(ox.serialize(ox.parse(data, fmt.oxigraph), format=ox.RdfFormat.N_QUADS).splitlines())
-        if parsed_lines != expected_lines:
-            differing = len(set(parsed_lines) ^ set(expected_lines))
-            raise DumpMismatch(f"{fmt.key} dump re-parses to {len(parsed_lines)} statements, {differing} differing from the {len(expected_lines)} written")
+        if parsed_lines != canonical_lines:
+            differing = len(set(parsed_lines) ^ set(canonical_lines))
+            raise DumpMismatch(f"{fmt.key} dump re-parses to {len(parsed_lines)} statements, {differing} differing from the {len(canonical_lines)} written")
         return
-    expected_quads = [s if isinstance(s, ox.Quad) else ox.Quad(s.subject, s.predicate, s.object) for s in statements]
-    expected = _statements(ox.serialize(expected_quads, format=ox.RdfFormat.N_QUADS), "nquads")
+    expected = _statements(canonical, "nquads")
     parsed = _statements(data, fmt.rdflib)
     if parsed != expected:
         raise DumpMismatch(f"{fmt.key} dump re-parses to {len(parsed)} statements, {len(parsed ^ expected)} differing from the {len(expected)} written")
 
 
-def wikidata_links(quads: list[ox.Quad]) -> list[ox.Quad]:
-    """Return the owl:sameAs links to Wikidata entities, as their own small dataset."""
-    return [
-        ox.Quad(quad.subject, quad.predicate, quad.object)
-        for quad in quads
-        if quad.predicate.value == SAME_AS and isinstance(quad.object, ox.NamedNode) and quad.object.value.startswith(WIKIDATA_PREFIX)
-    ]
+def union_ntriples(nquads: bytes) -> bytes:
+    """Return the distinct triples of N-Quads, as sorted N-Triples: what the triple-only formats publish."""
+    triples = ox.serialize((quad.triple for quad in ox.parse(nquads, ox.RdfFormat.N_QUADS)), format=ox.RdfFormat.N_TRIPLES)
+    return b"".join(line + b"\n" for line in sorted(set(triples.splitlines())))
 
 
-def write_dumps(folder: Path, quads: list[ox.Quad], base_iri: str, context: dict[str, object]) -> list[Path]:
-    """Write every dump (plain and gzip) of the dataset and of its Wikidata links; return the paths written."""
+WIKIDATA_LINK = f"<{SAME_AS}> <{WIKIDATA_PREFIX}".encode()
+
+
+def wikidata_link_lines(ntriples: bytes) -> bytes:
+    """Return the owl:sameAs links to Wikidata entities among sorted N-Triples, as their own small dataset."""
+    return b"".join(line + b"\n" for line in ntriples.splitlines() if WIKIDATA_LINK in line)
+
+
+def write_dumps(folder: Path, nquads: bytes, base_iri: str, context: dict[str, object]) -> list[Path]:
+    """Write every dump (plain and gzip) of the dataset and of its Wikidata links; return the paths written.
+
+    `nquads` is the published dataset in its canonical order (mapping.published_nquads); the triple-only
+    formats publish the union of its graphs.
+    """
     written = []
-    links = wikidata_links(quads)
+    ntriples = union_ntriples(nquads)
+    links = wikidata_link_lines(ntriples)
     # zlib releases the GIL while it compresses, so the .gz files are written on a second core meanwhile.
     with ThreadPoolExecutor(max_workers=2) as compressors:
         pending = []
-        for stem, data_quads, formats in ((DUMP_STEM, quads, RDF_FORMATS), (LINKS_STEM, links, [f for f in RDF_FORMATS if f.key in ("ntriples", "turtle")])):
-            triples = unique_triples(data_quads)  # once per dataset: sorting 300k triples takes about a second
-            expected = {True: canonical_lines(data_quads), False: canonical_lines(triples)} if len(data_quads) > INDEPENDENT_REPARSE_MAX_QUADS else {True: [], False: []}
+        for stem, formats, sources in ((DUMP_STEM, RDF_FORMATS, (nquads, ntriples)),
+                                       (LINKS_STEM, [f for f in RDF_FORMATS if f.key in ("ntriples", "turtle")], (links, links))):
+            lines = {True: sorted(sources[0].splitlines()), False: sources[1].splitlines()}
             for fmt in formats:
-                statements = data_quads if fmt.holds_quads else triples
-                data = serialize_dump(fmt, statements, base_iri, context)
-                check_reparses(fmt, data, statements, expected[fmt.holds_quads])
+                canonical = sources[0] if fmt.holds_quads else sources[1]
+                data = serialize_dump(fmt, canonical, base_iri, context)
+                check_reparses(fmt, data, canonical, lines[fmt.holds_quads])
                 path = folder / f"{stem}{fmt.suffix}"
                 path.write_bytes(data)
                 while len(pending) >= 2:  # bounds how many uncompressed dumps wait in memory

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -19,10 +20,22 @@ WORKING_GRAPHS = {RECORDS_GRAPH, ONTOLOGY_GRAPH, ORIGINS_GRAPH}
 
 @dataclass(frozen=True, slots=True)
 class MappedDataset:
-    """The published quads, and for each minted subject the record that made it."""
+    """The mapped store, its published quad count, and for each minted subject the record that made it.
 
-    quads: list[ox.Quad]
+    The store holds the published quads plus the ontology in its working graph (the SHACL shapes and
+    the network query look stance properties up there); everything that reads "the dataset" goes
+    through published_graphs(). One store serves mapping, validation, network and dumps: at 300k
+    quads each extra copy cost ~200 MB.
+    """
+
+    store: ox.Store
     origins: dict[str, SourceLocation]
+    quad_count: int
+
+    @property
+    def quads(self) -> list[ox.Quad]:
+        """The published quads, sorted (for small datasets and tests; large ones stay in the store)."""
+        return list(ox.parse(published_nquads(self.store), ox.RdfFormat.N_QUADS))
 
 
 def locate_evidence(seeds: Seeds) -> tuple[dict[str, TextSpan], list[InputError]]:
@@ -109,11 +122,29 @@ def _error_line(error: SyntaxError) -> int:
     return 0
 
 
-def published_quads(store: ox.Store) -> list[ox.Quad]:
-    """Return the quads outside the working graphs, sorted so that output is deterministic."""
-    quads = [quad for quad in store if not (isinstance(quad.graph_name, ox.NamedNode) and quad.graph_name.value in WORKING_GRAPHS)]
-    quads.sort(key=lambda quad: (str(quad.graph_name) if not isinstance(quad.graph_name, ox.DefaultGraph) else "", str(quad.subject), str(quad.predicate), str(quad.object)))
-    return quads
+def published_graphs(store: ox.Store) -> list[ox.DefaultGraph | ox.NamedNode]:
+    """Return the graphs of the published dataset: the default graph, then every named graph but the working ones, sorted."""
+    named = sorted(g.value for g in store.named_graphs() if isinstance(g, ox.NamedNode) and g.value not in WORKING_GRAPHS)
+    return [ox.DefaultGraph(), *(ox.NamedNode(name) for name in named)]
+
+
+def published_nquads(store: ox.Store) -> bytes:
+    """Return the published quads as N-Quads, graph by graph and sorted within each: the same store, the same bytes.
+
+    Oxigraph's in-memory store iterates in insertion order, which SPARQL Update does not fix, so
+    the order comes from sorting N-Triples lines, which Oxigraph writes without Python objects per quad.
+    """
+    lines: list[bytes] = []
+    for graph in published_graphs(store):
+        buffer = io.BytesIO()
+        store.dump(buffer, format=ox.RdfFormat.N_TRIPLES, from_graph=graph)
+        triples = sorted(buffer.getvalue().splitlines())
+        if isinstance(graph, ox.DefaultGraph):
+            lines += triples
+        else:
+            suffix = f" <{graph.value}> .".encode()
+            lines += [line[:-2] + suffix for line in triples]
+    return b"".join(line + b"\n" for line in lines)
 
 
 def record_origins(store: ox.Store, seeds: Seeds) -> dict[str, SourceLocation]:
@@ -136,7 +167,11 @@ def map_seeds(seeds: Seeds, ontology_turtle: str, mappings: list[tuple[str, str]
     unmapped = unmapped_records(store, seeds)
     if unmapped:
         raise InputErrors(unmapped)
-    return MappedDataset(published_quads(store), record_origins(store, seeds))
+    origins = record_origins(store, seeds)
+    for graph in (RECORDS_GRAPH, ORIGINS_GRAPH):
+        store.remove_graph(ox.NamedNode(graph))
+    count = len(store) - sum(1 for _ in store.quads_for_pattern(None, None, None, ox.NamedNode(ONTOLOGY_GRAPH)))
+    return MappedDataset(store, origins, count)
 
 
 def unmapped_records(store: ox.Store, seeds: Seeds) -> list[InputError]:

@@ -18,12 +18,11 @@ from rdflib.compare import to_canonical_graph
 
 import pyoxigraph as ox
 
-from linkeddata.description import describe_release
-from linkeddata.namespaces import ONTOLOGY_IRI
+from linkeddata.description import count_dataset, describe_release
 from linkeddata.network import network_elements, network_json, network_query, render_svg
-from linkeddata.dumps import wikidata_links, write_dumps
+from linkeddata.dumps import LINKS_STEM, write_dumps
 from linkeddata.errors import InputError, InputErrors, SourceLocation
-from linkeddata.mapping import MappedDataset, map_seeds, read_mappings
+from linkeddata.mapping import WORKING_GRAPHS, MappedDataset, map_seeds, published_nquads, read_mappings
 from linkeddata.progress import Progress
 from linkeddata.release_diff import diff_releases, write_diff
 from linkeddata.release_store import STORE_DIR, write_release_store
@@ -57,7 +56,7 @@ def check_project(settings: Settings, progress: Progress) -> CheckedProject:
     with progress.step("mapping records and locating quotes"):
         mapped = map_seeds(seeds, vocabulary.ontology_turtle, read_mappings(project), settings.base_iri)
     with progress.step("validating with SHACL"):
-        outcome = check_graph(mapped.quads, vocabulary, mapped.origins)
+        outcome = check_graph(mapped, vocabulary)
     if outcome.violations:
         raise InputErrors(outcome.violations)
     return CheckedProject(vocabulary, seeds, mapped, outcome)
@@ -100,8 +99,9 @@ def write_release(checked: CheckedProject, settings: Settings, folder: Path, pre
     """Write every file of a release into `folder`; `previous` is the release it replaces, for diff.json/diff.txt."""
     project = settings.project_dir
     context = read_context(project)
-    quads = checked.mapped.quads
-    dumps = write_dumps(folder, quads, settings.base_iri, context)
+    store = checked.mapped.store
+    write_network(store, folder)
+    dumps = write_dumps(folder, published_nquads(store), settings.base_iri, context)
     (folder / "context.jsonld").write_text(json.dumps(context, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
     for name in ("linkeddata.ttl", "shapes.ttl"):
         shutil.copyfile(project / "ontology" / name, folder / ("ontology.ttl" if name == "linkeddata.ttl" else name))
@@ -111,22 +111,22 @@ def write_release(checked: CheckedProject, settings: Settings, folder: Path, pre
         shutil.copyfile(project / article.text_path, folder / "articles" / f"{article.record.id}.txt")
     report = to_canonical_graph(checked.outcome.report)
     (folder / "shacl-report.ttl").write_bytes(_sorted_turtle(report))
-    write_network(quads, checked.vocabulary.ontology_turtle, folder)
     # The diff is the one history-dependent part of a release (the dumps stay byte-identical for the same
     # seeds). It leaves out the release ids, which would otherwise make every rebuild a new release.
     write_diff(dataclasses.replace(diff_releases(previous, folder), old_release=None, new_release=None), folder)
     sources = [(a.record.id, a.record.fields["title"], a.record.fields["url"]) for a in checked.seeds.articles]
-    description = describe_release(quads, wikidata_links(quads), sources, dumps, settings.base_iri)
+    link_count = (folder / f"{LINKS_STEM}.nt").read_bytes().count(b"\n")
+    description = describe_release(count_dataset(store, WORKING_GRAPHS), link_count, sources, dumps, settings.base_iri)
     (folder / "void.ttl").write_bytes(_sorted_turtle(description))
     write_release_store(folder, settings.base_iri)
     (folder / CHECKSUMS).write_text(_checksums(folder), encoding="utf-8")
 
 
-def write_network(quads: list[ox.Quad], ontology_turtle: str, folder: Path) -> None:
-    """Write the alliance network (network.json and a deterministic network.svg), drawn from the network query."""
-    store = ox.Store()
-    store.bulk_extend(quads)
-    store.load(ontology_turtle.encode("utf-8"), format=ox.RdfFormat.TURTLE, to_graph=ox.NamedNode(ONTOLOGY_IRI))
+def write_network(store: ox.Store, folder: Path) -> None:
+    """Write the alliance network (network.json and a deterministic network.svg), drawn from the network query.
+
+    `store` holds the published graphs and the ontology, whose stance properties the query looks up.
+    """
     rows = json.loads(store.query(network_query(), use_default_graph_as_union=True).serialize(format=ox.QueryResultsFormat.JSON))
     elements = network_elements(rows["results"]["bindings"])
     (folder / "network.json").write_text(network_json(elements), encoding="utf-8")

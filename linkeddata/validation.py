@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from dataclasses import dataclass
 
 import pyoxigraph as ox
@@ -9,7 +10,8 @@ from pyshacl import validate
 from rdflib import BNode, Graph, Literal, URIRef
 
 from linkeddata.errors import InputError, SourceLocation
-from linkeddata.namespaces import ONTOLOGY_IRI, RDF, SH
+from linkeddata.mapping import MappedDataset, published_graphs
+from linkeddata.namespaces import RDF, SH
 from linkeddata.shacl_compiled import CompiledValidator, Finding, pyshacl_findings
 from linkeddata.vocabulary import Vocabulary
 
@@ -23,10 +25,13 @@ class ValidationOutcome:
     warnings: list[InputError]
 
 
-def to_rdflib(quads: list[ox.Quad]) -> Graph:
-    """Return the union of the quads' triples as an rdflib Graph (SHACL targets span graphs)."""
+def to_rdflib(store: ox.Store) -> Graph:
+    """Return the union of the published graphs' triples as an rdflib Graph (SHACL targets span graphs)."""
     graph = Graph()
-    graph.parse(data=ox.serialize((quad.triple for quad in quads), format=ox.RdfFormat.N_TRIPLES), format="nt")
+    for name in published_graphs(store):
+        buffer = io.BytesIO()
+        store.dump(buffer, format=ox.RdfFormat.N_TRIPLES, from_graph=name)
+        graph.parse(data=buffer.getvalue(), format="nt")
     return graph
 
 
@@ -44,11 +49,11 @@ def _message(finding: Finding) -> str:
     return f"<{finding.focus}>{where}: {finding.message or 'SHACL constraint violated'}"
 
 
-def validate_with_pyshacl(quads: list[ox.Quad], vocabulary: Vocabulary) -> tuple[Graph, list[Finding]]:
-    """Return pySHACL's report graph and its findings."""
+def validate_with_pyshacl(store: ox.Store, vocabulary: Vocabulary) -> tuple[Graph, list[Finding]]:
+    """Return pySHACL's report graph and its findings over the store's published graphs."""
     # The shapes look up stance concepts and their direct properties, which the ontology defines.
     _conforms, report, _text = validate(
-        to_rdflib(quads) + vocabulary.ontology,
+        to_rdflib(store) + vocabulary.ontology,
         shacl_graph=vocabulary.shapes,
         inference="none",
         advanced=True,
@@ -57,11 +62,11 @@ def validate_with_pyshacl(quads: list[ox.Quad], vocabulary: Vocabulary) -> tuple
     return report, pyshacl_findings(report)
 
 
-def validate_compiled(quads: list[ox.Quad], vocabulary: Vocabulary) -> tuple[Graph, list[Finding]]:
-    """Return the compiled validator's findings and a SHACL report graph written from them."""
-    store = ox.Store()
-    store.bulk_extend(quads)
-    store.load(vocabulary.ontology_turtle.encode("utf-8"), format=ox.RdfFormat.TURTLE, to_graph=ox.NamedNode(ONTOLOGY_IRI))
+def validate_compiled(store: ox.Store, vocabulary: Vocabulary) -> tuple[Graph, list[Finding]]:
+    """Return the compiled validator's findings and a SHACL report graph written from them.
+
+    The store holds the published graphs and the ontology (in any graph: the shapes query the union).
+    """
     findings = CompiledValidator(vocabulary.shapes).validate(store)
     return report_graph(findings), findings
 
@@ -87,10 +92,11 @@ def report_graph(findings: list[Finding]) -> Graph:
     return report
 
 
-def check_graph(quads: list[ox.Quad], vocabulary: Vocabulary, origins: dict[str, SourceLocation]) -> ValidationOutcome:
-    """Return the SHACL outcome of the quads; violations block publishing, warnings do not."""
-    validator = validate_with_pyshacl if len(quads) <= PYSHACL_MAX_QUADS else validate_compiled
-    report, findings = validator(quads, vocabulary)
+def check_graph(mapped: MappedDataset, vocabulary: Vocabulary) -> ValidationOutcome:
+    """Return the SHACL outcome of the mapped dataset; violations block publishing, warnings do not."""
+    validator = validate_with_pyshacl if mapped.quad_count <= PYSHACL_MAX_QUADS else validate_compiled
+    report, findings = validator(mapped.store, vocabulary)
+    origins = mapped.origins
     violations, warnings = [], []
     for finding in findings:
         error = InputError(_owner(finding.focus, origins), _message(finding))

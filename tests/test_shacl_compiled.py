@@ -8,12 +8,12 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 from pyshacl import validate
+from rdflib import Graph
 
 from linkeddata.mapping import map_seeds, read_mappings
 from linkeddata.namespaces import LD, OA, ONTOLOGY_IRI, OWL, RDFS, SCHEMA, XSD
 from linkeddata.shacl_compiled import CompiledValidator, Finding, pyshacl_findings
 from linkeddata.sources import read_seeds
-from linkeddata.validation import to_rdflib
 from linkeddata.vocabulary import Vocabulary, read_vocabulary
 
 PROJECT = Path(__file__).resolve().parent.parent
@@ -77,7 +77,8 @@ def compiled(vocabulary: Vocabulary, quads: Quads) -> list[Finding]:
 
 
 def reference(vocabulary: Vocabulary, quads: Quads) -> list[Finding]:
-    _conforms, report, _text = validate(to_rdflib(quads) + vocabulary.ontology, shacl_graph=vocabulary.shapes,
+    union = Graph().parse(data=ox.serialize((quad.triple for quad in quads), format=ox.RdfFormat.N_TRIPLES), format="nt")
+    _conforms, report, _text = validate(union + vocabulary.ontology, shacl_graph=vocabulary.shapes,
                                         inference="none", advanced=True, allow_warnings=True)
     return pyshacl_findings(report)
 
