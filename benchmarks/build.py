@@ -1,16 +1,22 @@
-"""Times `linkeddata build` on synthetic seed projects of growing size and prints wall time, peak memory and stages.
+"""Times `linkeddata build` on synthetic seed projects of growing size, then `serve` start-up on each release.
 
-    python benchmarks/build.py --facts 1000 10000 [--workdir /tmp/build-bench]
+    python benchmarks/build.py --facts 1000 10000 [--workdir /tmp/build-bench] [--no-serve]
 
 Each size gets a project from benchmarks/gen_seeds.py (same seed, same bytes) and one build through the
-installed CLI in a child process; peak memory is the child's maximum resident set size.
+installed CLI in a child process; peak memory is the child's maximum resident set size. Then the release
+is served twice, `--store-mode memory` (the N-Quads dump bulk-loaded) and `--store-mode disk` (the
+release's on-disk store opened read-only): start-up is the time from launch to the first answered
+`ASK { ?s ?p ?o }`, memory the server's process tree (RSS and PSS) after that answer and after the
+example queries of the home page.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import re
 import resource
+import signal
 import subprocess
 import sys
 import tempfile
@@ -37,10 +43,52 @@ def build_once(project: Path) -> dict[str, object]:
     return {"wall_s": wall, "peak_mib": peak_kib / 1024, "stages": stages, "quads": int(quads.group(1)) if quads else 0, "release_mb": size / 1e6}
 
 
+def serve_once(release: Path, mode: str) -> dict[str, float]:
+    """Start `serve` on a release in one store mode; return start-up seconds and the process tree's memory."""
+    import httpx
+
+    from endpoint import tree_memory  # a sibling script: the same memory reading as the endpoint benchmark
+
+    started = time.perf_counter()
+    process = subprocess.Popen([sys.executable, "-m", "linkeddata", "serve", "--release", str(release), "--store-mode", mode,
+                                "--host", "127.0.0.1", "--port", "0", "--cache-entries", "0"],
+                               stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, start_new_session=True)
+    try:
+        assert process.stdout is not None
+        line = process.stdout.readline()
+        match = re.search(r"(http://127\.0\.0\.1:\d+)/", line)
+        if not match:
+            raise SystemExit(f"serve --store-mode {mode} did not start: {line!r}")
+        url = match.group(1)
+        while True:
+            try:
+                answer = httpx.post(f"{url}/sparql", data={"query": "ASK { ?s ?p ?o }"}, headers={"Accept": "application/sparql-results+json"}, timeout=60)
+                if answer.status_code == 200 and answer.json()["boolean"]:
+                    break
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.05)
+        ready = time.perf_counter() - started
+        after_start = tree_memory(process.pid)
+        examples = sorted((HERE.parent / "linkeddata" / "queries" / "examples").glob("*.rq"))
+        for example in examples:
+            httpx.post(f"{url}/sparql", data={"query": example.read_text(encoding="utf-8")}, timeout=120)
+        after_queries = tree_memory(process.pid)
+    finally:
+        os.killpg(process.pid, signal.SIGTERM)  # the server and its forked query workers
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+    return {"ready_s": ready, "pss_mib": after_start["pss_kb"] / 1024, "rss_mib": after_start["rss_kb"] / 1024,
+            "pss_after_queries_mib": after_queries["pss_kb"] / 1024}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--facts", type=int, nargs="+", default=[1_000, 10_000])
     parser.add_argument("--workdir", type=Path, default=Path(tempfile.gettempdir()) / "linkeddata-build-bench")
+    parser.add_argument("--no-serve", action="store_true", help="skip the start-up measurements")
     args = parser.parse_args()
     print(f"{'facts':>9} {'quads':>10} {'wall s':>8} {'peak MiB':>9} {'release MB':>10}  stages (s)")
     for facts in args.facts:
@@ -49,6 +97,11 @@ def main() -> None:
         figures = build_once(project)
         stages = ", ".join(f"{name.split(' ')[0]} {seconds:.1f}" for name, seconds in figures["stages"].items())  # type: ignore[union-attr]
         print(f"{facts:>9} {figures['quads']:>10} {figures['wall_s']:>8.1f} {figures['peak_mib']:>9.0f} {figures['release_mb']:>10.1f}  {stages}", flush=True)
+        if not args.no_serve:
+            for mode in ("memory", "disk"):
+                served = serve_once(project / "dist", mode)
+                print(f"{'':>9} serve --store-mode {mode:<6}: ready in {served['ready_s']:.1f} s, PSS {served['pss_mib']:.0f} MiB "
+                      f"(RSS {served['rss_mib']:.0f} MiB), PSS after the example queries {served['pss_after_queries_mib']:.0f} MiB", flush=True)
 
 
 if __name__ == "__main__":

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import gzip
+import hashlib
 import io
 import json
 from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from itertools import groupby
 from pathlib import Path
 
@@ -180,25 +182,45 @@ def canonical_lines(statements: list[ox.Quad] | list[ox.Triple]) -> list[bytes]:
     return sorted(ox.serialize(quads, format=ox.RdfFormat.N_QUADS).splitlines())
 
 
-def check_reparses(fmt: RdfFormat, data: bytes, canonical: bytes, canonical_lines: list[bytes]) -> None:
-    """Parse a dump back and raise DumpMismatch unless it holds exactly the statements of `canonical` (whose sorted lines are given)."""
-    if len(canonical_lines) > INDEPENDENT_REPARSE_MAX_QUADS:
-        # Parsed and re-serialized inside Oxigraph: no Python string per statement (3x faster than comparing sets).
-        parsed_lines = sorted(ox.serialize(ox.parse(data, fmt.oxigraph), format=ox.RdfFormat.N_QUADS).splitlines())
-        if parsed_lines != canonical_lines:
-            differing = len(set(parsed_lines) ^ set(canonical_lines))
-            raise DumpMismatch(f"{fmt.key} dump re-parses to {len(parsed_lines)} statements, {differing} differing from the {len(canonical_lines)} written")
+@dataclass(frozen=True, slots=True)
+class StatementsDigest:
+    """The count and SHA-256 of a dataset's sorted N-Quads lines: what a re-parsed dump must reproduce.
+
+    Kept instead of the lines themselves, so that checking a dump of millions of statements holds one
+    list of lines in memory (the parsed one), not two.
+    """
+
+    count: int
+    sha256: str
+
+    @classmethod
+    def of(cls, lines: list[bytes]) -> StatementsDigest:
+        lines.sort()
+        digest = hashlib.sha256()
+        for line in lines:
+            digest.update(line + b"\n")
+        return cls(len(lines), digest.hexdigest())
+
+
+def check_reparses(fmt: RdfFormat, data: bytes, canonical: bytes, expected: StatementsDigest) -> None:
+    """Parse a dump back and raise DumpMismatch unless it holds exactly the statements of `canonical` (digested in `expected`)."""
+    if expected.count > INDEPENDENT_REPARSE_MAX_QUADS:
+        # Parsed and re-serialized inside Oxigraph: no Python object per statement survives the comparison.
+        parsed = StatementsDigest.of(ox.serialize(ox.parse(data, fmt.oxigraph), format=ox.RdfFormat.N_QUADS).splitlines())
+        if parsed != expected:
+            raise DumpMismatch(f"{fmt.key} dump re-parses to {parsed.count} statements that differ from the {expected.count} written")
         return
-    expected = _statements(canonical, "nquads")
-    parsed = _statements(data, fmt.rdflib)
-    if parsed != expected:
-        raise DumpMismatch(f"{fmt.key} dump re-parses to {len(parsed)} statements, {len(parsed ^ expected)} differing from the {len(expected)} written")
+    expected_set = _statements(canonical, "nquads")
+    parsed_set = _statements(data, fmt.rdflib)
+    if parsed_set != expected_set:
+        raise DumpMismatch(f"{fmt.key} dump re-parses to {len(parsed_set)} statements, {len(parsed_set ^ expected_set)} differing from the {len(expected_set)} written")
 
 
 def union_ntriples(nquads: bytes) -> bytes:
     """Return the distinct triples of N-Quads, as sorted N-Triples: what the triple-only formats publish."""
-    triples = ox.serialize((quad.triple for quad in ox.parse(nquads, ox.RdfFormat.N_QUADS)), format=ox.RdfFormat.N_TRIPLES)
-    return b"".join(line + b"\n" for line in sorted(set(triples.splitlines())))
+    lines = ox.serialize((quad.triple for quad in ox.parse(nquads, ox.RdfFormat.N_QUADS)), format=ox.RdfFormat.N_TRIPLES).splitlines()
+    lines.sort()
+    return b"".join(line + b"\n" for index, line in enumerate(lines) if index == 0 or line != lines[index - 1])
 
 
 WIKIDATA_LINK = f"<{SAME_AS}> <{WIKIDATA_PREFIX}".encode()
@@ -223,11 +245,11 @@ def write_dumps(folder: Path, nquads: bytes, base_iri: str, context: dict[str, o
         pending = []
         for stem, formats, sources in ((DUMP_STEM, RDF_FORMATS, (nquads, ntriples)),
                                        (LINKS_STEM, [f for f in RDF_FORMATS if f.key in ("ntriples", "turtle")], (links, links))):
-            lines = {True: sorted(sources[0].splitlines()), False: sources[1].splitlines()}
+            digests = {True: StatementsDigest.of(sources[0].splitlines()), False: StatementsDigest.of(sources[1].splitlines())}
             for fmt in formats:
                 canonical = sources[0] if fmt.holds_quads else sources[1]
                 data = serialize_dump(fmt, canonical, base_iri, context)
-                check_reparses(fmt, data, canonical, lines[fmt.holds_quads])
+                check_reparses(fmt, data, canonical, digests[fmt.holds_quads])
                 path = folder / f"{stem}{fmt.suffix}"
                 path.write_bytes(data)
                 while len(pending) >= 2:  # bounds how many uncompressed dumps wait in memory

@@ -178,17 +178,18 @@ def published_nquads(store: ox.Store) -> bytes:
     Oxigraph's in-memory store iterates in insertion order, which SPARQL Update does not fix, so
     the order comes from sorting N-Triples lines, which Oxigraph writes without Python objects per quad.
     """
-    lines: list[bytes] = []
+    output = io.BytesIO()
     for graph in published_graphs(store):
         buffer = io.BytesIO()
         store.dump(buffer, format=ox.RdfFormat.N_TRIPLES, from_graph=graph)
-        triples = sorted(buffer.getvalue().splitlines())
+        triples = buffer.getvalue().splitlines()
+        triples.sort()
         if isinstance(graph, ox.DefaultGraph):
-            lines += triples
+            output.write(b"".join(line + b"\n" for line in triples))
         else:
-            suffix = f" <{graph.value}> .".encode()
-            lines += [line[:-2] + suffix for line in triples]
-    return b"".join(line + b"\n" for line in lines)
+            graph_end = f" <{graph.value}> .\n".encode()  # replaces the N-Triples line's final " ."
+            output.write(b"".join(line[:-2] + graph_end for line in triples))
+    return output.getvalue()
 
 
 def record_origins(store: ox.Store, seeds: Seeds) -> dict[str, SourceLocation]:
