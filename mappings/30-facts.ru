@@ -50,19 +50,12 @@ WHERE {
             rec:polarity ?polarityKey ; rec:claim ?claimKey ; rec:quote ?exact ;
             rec:quote_start ?start ; rec:quote_end ?end ;
             rec:quote_prefix ?prefix ; rec:quote_suffix ?suffix .
+    ?articleRecord rec:type "article" ; rec:id ?articleId ; rec:language ?language .
+    ?holderRecord rec:type "actor" ; rec:key ?holderKey ; rec:label ?holderName .
+    ?targetRecord rec:type "actor" ; rec:key ?targetKey ; rec:label ?targetName .
     OPTIONAL { ?record rec:aspect ?aspectText }
     OPTIONAL { ?record rec:date ?dateText }
     OPTIONAL { ?record rec:speaker ?speakerKey }
-  }
-  # The article and actor records are looked up by their record IRIs (tag:…:<type>/<id>) rather than
-  # joined on their id literals, which Oxigraph evaluated as a nested loop: quadratic in the facts.
-  BIND(IRI(CONCAT("tag:linkeddata,2026:article/", ?articleId)) AS ?articleRecord)
-  BIND(IRI(CONCAT("tag:linkeddata,2026:actor/", ?holderKey)) AS ?holderRecord)
-  BIND(IRI(CONCAT("tag:linkeddata,2026:actor/", ?targetKey)) AS ?targetRecord)
-  GRAPH <tag:linkeddata,2026:records> {
-    ?articleRecord rec:type "article" ; rec:language ?language .
-    ?holderRecord rec:type "actor" ; rec:label ?holderName .
-    ?targetRecord rec:type "actor" ; rec:label ?targetName .
   }
   GRAPH <tag:linkeddata,2026:ontology> {
     ?stance skos:notation ?stanceKey ; skos:inScheme ld:Stances .
