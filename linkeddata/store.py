@@ -162,7 +162,7 @@ def release_base_iri(void_path: Path) -> str:
 
 
 IN_MEMORY_MAX_QUADS = 5_000_000
-"""`--store auto` loads a release into memory up to this many quads (queries run 3-5x faster there) and opens
+"""`--store-mode auto` loads a release into memory up to this many quads (queries run 3-5x faster there) and opens
 its on-disk store above it (ready in about a second at any size, memory bounded by the page cache)."""
 
 
