@@ -176,12 +176,6 @@ INDEPENDENT_REPARSE_MAX_QUADS = 20_000
 Dataset takes minutes, so Oxigraph's parser (still a full parse of the written bytes) checks them."""
 
 
-def canonical_lines(statements: list[ox.Quad] | list[ox.Triple]) -> list[bytes]:
-    """Return the statements as sorted N-Quads lines, the form a re-parsed dump is compared in."""
-    quads = (s if isinstance(s, ox.Quad) else ox.Quad(s.subject, s.predicate, s.object) for s in statements)
-    return sorted(ox.serialize(quads, format=ox.RdfFormat.N_QUADS).splitlines())
-
-
 @dataclass(frozen=True, slots=True)
 class StatementsDigest:
     """The count and SHA-256 of a dataset's sorted N-Quads lines: what a re-parsed dump must reproduce.
