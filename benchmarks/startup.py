@@ -24,6 +24,9 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
+from linkeddata.release_store import STORE_DIR, STORE_MANIFEST, load_release_context
+from linkeddata.store import release_base_iri
+
 from build import serve_once  # a sibling script: the same start-up measurement as the build benchmark
 
 RENAMED = (b"/fact/", b"/article/", b"/text/", b"/graph/")
@@ -38,7 +41,7 @@ def replicated_release(release: Path, copies: int, folder: Path) -> int:
     for name in COPIED_FILES:
         shutil.copyfile(release / name, folder / name)
     dataset = (release / "alliances.nq").read_bytes()
-    store = ox.Store(str(folder / "store"))
+    store = ox.Store(str(folder / STORE_DIR))
     for copy in range(copies):
         renamed = dataset
         for marker in RENAMED:
@@ -46,13 +49,12 @@ def replicated_release(release: Path, copies: int, folder: Path) -> int:
         started = time.perf_counter()
         store.bulk_load(renamed, format=ox.RdfFormat.N_QUADS)
         print(f"  copy {copy + 1}/{copies} loaded in {time.perf_counter() - started:.1f} s", flush=True)
-    store.load(path=str(folder / "ontology.ttl"), format=ox.RdfFormat.TURTLE, to_graph=ox.NamedNode("https://alliances.example.org/ontology"))
-    store.load(path=str(folder / "void.ttl"), format=ox.RdfFormat.TURTLE, to_graph=ox.NamedNode("https://alliances.example.org/dataset"))
+    load_release_context(store, folder, release_base_iri(folder / "void.ttl"))
     store.optimize()
     quads = len(store)
     del store
-    (folder / "store.json").write_text(json.dumps({"quads": quads, "replicated_from": str(release), "copies": copies}, indent=1) + "\n", encoding="utf-8")
-    sums = "".join(f"{hashlib.sha256((folder / name).read_bytes()).hexdigest()}  {name}\n" for name in sorted([*COPIED_FILES, "store.json"]))
+    (folder / STORE_MANIFEST).write_text(json.dumps({"quads": quads, "replicated_from": str(release), "copies": copies}, indent=1) + "\n", encoding="utf-8")
+    sums = "".join(f"{hashlib.sha256((folder / name).read_bytes()).hexdigest()}  {name}\n" for name in sorted([*COPIED_FILES, STORE_MANIFEST]))
     (folder / "SHA256SUMS").write_text(sums, encoding="utf-8")
     return quads
 
@@ -69,7 +71,7 @@ def main() -> None:
     started = time.perf_counter()
     quads = replicated_release(release, args.copies, folder)
     print(f"store of {quads:,} quads written in {time.perf_counter() - started:.0f} s "
-          f"({sum(p.stat().st_size for p in (folder / 'store').iterdir()) / 2**30:.1f} GiB on disk)", flush=True)
+          f"({sum(p.stat().st_size for p in (folder / STORE_DIR).iterdir()) / 2**30:.1f} GiB on disk)", flush=True)
     runs = [serve_once(folder, "disk") for _ in range(args.runs)]
     for run in runs:
         print(f"  ready in {run['ready_s']:.2f} s, PSS {run['pss_mib']:.0f} MiB (RSS {run['rss_mib']:.0f} MiB), "

@@ -172,6 +172,13 @@ def published_graphs(store: ox.Store) -> list[ox.DefaultGraph | ox.NamedNode]:
     return [ox.DefaultGraph(), *(ox.NamedNode(name) for name in named)]
 
 
+def graph_ntriples(store: ox.Store, graph: ox.DefaultGraph | ox.NamedNode) -> bytes:
+    """Return one graph of the store as N-Triples, written by Oxigraph (no Python object per triple)."""
+    buffer = io.BytesIO()
+    store.dump(buffer, format=ox.RdfFormat.N_TRIPLES, from_graph=graph)
+    return buffer.getvalue()
+
+
 def published_nquads(store: ox.Store) -> bytes:
     """Return the published quads as N-Quads, graph by graph and sorted within each: the same store, the same bytes.
 
@@ -180,9 +187,7 @@ def published_nquads(store: ox.Store) -> bytes:
     """
     output = io.BytesIO()
     for graph in published_graphs(store):
-        buffer = io.BytesIO()
-        store.dump(buffer, format=ox.RdfFormat.N_TRIPLES, from_graph=graph)
-        triples = buffer.getvalue().splitlines()
+        triples = graph_ntriples(store, graph).splitlines()
         triples.sort()
         if isinstance(graph, ox.DefaultGraph):
             output.write(b"".join(line + b"\n" for line in triples))

@@ -24,7 +24,7 @@ from linkeddata.dumps import LINKS_STEM, write_dumps
 from linkeddata.errors import InputError, InputErrors, SourceLocation
 from linkeddata.mapping import WORKING_GRAPHS, MappedDataset, map_seeds, published_nquads, read_mappings
 from linkeddata.progress import Progress
-from linkeddata.release_diff import diff_releases, write_diff
+from linkeddata.release_diff import diff_releases, release_id, write_diff
 from linkeddata.release_store import STORE_DIR, write_release_store
 from linkeddata.settings import Settings
 from linkeddata.sources import Seeds, read_seeds
@@ -89,7 +89,7 @@ def file_sha256(path: Path) -> str:
 
 def _checksums(folder: Path) -> str:
     lines = []
-    published = (p for p in folder.rglob("*") if p.is_file() and p.name != CHECKSUMS and STORE_DIR not in p.relative_to(folder).parts[:1])
+    published = (p for p in folder.rglob("*") if p.is_file() and p.name != CHECKSUMS and p.relative_to(folder).parts[0] != STORE_DIR)
     for path in sorted(published):
         lines.append(f"{file_sha256(path)}  {path.relative_to(folder).as_posix()}\n")
     return "".join(lines)
@@ -158,7 +158,8 @@ def releases_dir(out_dir: Path) -> Path:
 def swap_into_place(staging: Path, out_dir: Path) -> Path:
     """Move a finished staging folder next to the others and point `out_dir` at it in one atomic rename."""
     store = releases_dir(out_dir)
-    digest = hashlib.sha256((staging / CHECKSUMS).read_bytes()).hexdigest()[:16]
+    digest = release_id(staging)
+    assert digest is not None, "a finished staging folder has its SHA256SUMS"
     final = store / digest
     if final.exists() and _is_intact(final, staging):
         shutil.rmtree(staging)  # an identical release is already there: same seeds, same bytes

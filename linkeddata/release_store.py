@@ -29,6 +29,11 @@ def description_graph(base_iri: str) -> ox.NamedNode:
 def fill_release_store(store: ox.Store, folder: Path, base_iri: str) -> None:
     """Load a release's dataset, ontology and VoID description (as named graphs) into `store`."""
     store.bulk_load(path=str(folder / RELEASE_DATA), format=ox.RdfFormat.N_QUADS)
+    load_release_context(store, folder, base_iri)
+
+
+def load_release_context(store: ox.Store, folder: Path, base_iri: str) -> None:
+    """Load a release's ontology and VoID description into `store`, each as the named graph `serve` expects."""
     store.load(path=str(folder / "ontology.ttl"), format=ox.RdfFormat.TURTLE, to_graph=ox.NamedNode(ONTOLOGY_IRI))
     store.load(path=str(folder / "void.ttl"), format=ox.RdfFormat.TURTLE, to_graph=description_graph(base_iri))
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 from dataclasses import dataclass
 
 import pyoxigraph as ox
@@ -10,7 +9,7 @@ from pyshacl import validate
 from rdflib import BNode, Graph, Literal, URIRef
 
 from linkeddata.errors import InputError, SourceLocation
-from linkeddata.mapping import MappedDataset, published_graphs
+from linkeddata.mapping import MappedDataset, graph_ntriples, published_graphs
 from linkeddata.namespaces import RDF, SH
 from linkeddata.shacl_compiled import CompiledValidator, Finding, pyshacl_findings
 from linkeddata.vocabulary import Vocabulary
@@ -29,9 +28,7 @@ def to_rdflib(store: ox.Store) -> Graph:
     """Return the union of the published graphs' triples as an rdflib Graph (SHACL targets span graphs)."""
     graph = Graph()
     for name in published_graphs(store):
-        buffer = io.BytesIO()
-        store.dump(buffer, format=ox.RdfFormat.N_TRIPLES, from_graph=name)
-        graph.parse(data=buffer.getvalue(), format="nt")
+        graph.parse(data=graph_ntriples(store, name), format="nt")
     return graph
 
 

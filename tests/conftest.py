@@ -85,6 +85,11 @@ def seed_holders(stance: str, target: str, polarity: str, project: Path = PROJEC
             if fact.get("status") != "candidate" and (fact["stance"], fact["target"], fact["polarity"]) == (stance, target, polarity)}
 
 
+def published_files(folder: Path) -> list[Path]:
+    """Every published file of a release: all but its on-disk store, an index whose RocksDB files are not reproducible."""
+    return sorted(path for path in folder.rglob("*") if path.is_file() and path.relative_to(folder).parts[0] != "store")
+
+
 def snapshot(root: Path) -> dict[str, str]:
     """Return every entry under `root` without following links: a file's SHA-256, a link's target, or 'dir'."""
     entries = {}

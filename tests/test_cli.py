@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pyoxigraph
 
-from conftest import FIRST_ARTICLE, PROJECT, run_cli, snapshot
+from conftest import FIRST_ARTICLE, PROJECT, published_files, run_cli, snapshot
 
 from linkeddata import __version__
 
@@ -23,7 +23,7 @@ def release_is_complete(out: Path) -> None:
     """Assert that every file SHA256SUMS lists is there with its digest, nothing else is, and the on-disk store opens."""
     listed = dict(reversed(line.split("  ", 1)) for line in (out / "SHA256SUMS").read_text(encoding="utf-8").splitlines())
     folder = out.resolve()
-    present = {p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file() and p.relative_to(folder).parts[0] != "store"}
+    present = {p.relative_to(folder).as_posix() for p in published_files(folder)}
     assert sorted(listed) == sorted(present - {"SHA256SUMS"})
     for name, digest in listed.items():
         assert hashlib.sha256((out / name).read_bytes()).hexdigest() == digest, name

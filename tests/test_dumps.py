@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import BASE, PROJECT, run_cli, seed_actors
+from conftest import BASE, PROJECT, published_files, run_cli, seed_actors
 from rdflib import Dataset, Graph, Literal, URIRef
 from rdflib.compare import isomorphic
 from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
@@ -59,9 +59,7 @@ def void(release: Path) -> Graph:
 
 
 def release_files(folder: Path) -> dict[str, bytes]:
-    """Every published file of a release: all but its on-disk store, an index whose RocksDB files are not reproducible."""
-    return {path.relative_to(folder).as_posix(): path.read_bytes() for path in sorted(folder.rglob("*"))
-            if path.is_file() and path.relative_to(folder).parts[0] != "store"}
+    return {path.relative_to(folder).as_posix(): path.read_bytes() for path in published_files(folder)}
 
 
 # ---------------------------------------------------------------- reproducibility and checksums
