@@ -2,4 +2,5 @@
 
 from linkeddata.cli import main
 
-main()
+if __name__ == "__main__":  # the build's dump writers start in fresh processes that import this module again
+    main()

@@ -22,12 +22,13 @@ from linkeddata import __version__
 from linkeddata.dumps import dataset_prefixes
 from linkeddata.formats import RDF_BY_KEY, RDF_FORMATS
 from linkeddata.middleware import RequestHeadLimit, SafeResponseHeaders
-from linkeddata.network import network_elements, network_query
 from linkeddata.negotiation import negotiate
+from linkeddata.network import network_elements, network_query
 from linkeddata.page_queries import select_rows
 from linkeddata.pages import HTML, PAGE_FORMATS, local_href, negotiated_key, resource_route
 from linkeddata.query_engine import QueryRejected, QueryRequest
 from linkeddata.query_pool import EngineError, QueryPool, QueryTimeout, WorkerDied
+from linkeddata.release_store import STORE_DIR
 from linkeddata.service_description import describe_service
 from linkeddata.settings import Settings
 from linkeddata.sparql import (
@@ -43,7 +44,6 @@ from linkeddata.sparql import (
     media_type_header,
     read_protocol_request,
 )
-from linkeddata.release_store import STORE_DIR
 from linkeddata.store import ServedData
 
 log = logging.getLogger("linkeddata.server")

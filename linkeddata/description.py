@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -11,6 +10,7 @@ import pyoxigraph as ox
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import FOAF
 
+from linkeddata.file_digests import file_digest
 from linkeddata.formats import RDF_FORMATS
 from linkeddata.namespaces import DCAT, DCTERMS, LD, ONTOLOGY_IRI, OWL, PREFIXES, RDF, RDFS, SCHEMA, VOID, XSD
 
@@ -33,7 +33,7 @@ def _media_type_of(name: str) -> str:
 
 def _add_distribution(graph: Graph, dataset: URIRef, base_iri: str, path: Path) -> None:
     download = URIRef(f"{base_iri}dumps/{path.name}")
-    data = path.read_bytes()
+    digest = file_digest(path)
     checksum = URIRef(f"{download}#sha256")
     graph.add((dataset, DCAT.distribution, download))
     graph.add((download, RDF.type, DCAT.Distribution))
@@ -41,10 +41,10 @@ def _add_distribution(graph: Graph, dataset: URIRef, base_iri: str, path: Path) 
     graph.add((download, DCAT.mediaType, URIRef(f"https://www.iana.org/assignments/media-types/{_media_type_of(path.name)}")))
     if path.name.endswith(".gz"):
         graph.add((download, DCAT.compressFormat, URIRef("https://www.iana.org/assignments/media-types/application/gzip")))
-    graph.add((download, DCAT.byteSize, Literal(len(data), datatype=XSD.nonNegativeInteger)))
+    graph.add((download, DCAT.byteSize, Literal(digest.size, datatype=XSD.nonNegativeInteger)))
     graph.add((download, URIRef(f"{SPDX}checksum"), checksum))
     graph.add((checksum, URIRef(f"{SPDX}algorithm"), URIRef(f"{SPDX}checksumAlgorithm_sha256")))
-    graph.add((checksum, URIRef(f"{SPDX}checksumValue"), Literal(hashlib.sha256(data).hexdigest(), datatype=XSD.hexBinary)))
+    graph.add((checksum, URIRef(f"{SPDX}checksumValue"), Literal(digest.sha256, datatype=XSD.hexBinary)))
     if not path.name.endswith(".gz") and not path.name.startswith("links-"):
         graph.add((dataset, VOID.dataDump, download))
 

@@ -6,17 +6,24 @@ import gzip
 import hashlib
 import io
 import json
-from concurrent.futures import ThreadPoolExecutor
+import multiprocessing
+import os
+import subprocess
+import tempfile
 from collections.abc import Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from itertools import groupby
 from pathlib import Path
+from typing import BinaryIO
 
 import pyoxigraph as ox
 from rdflib import Dataset
 from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
 
-from linkeddata.formats import RDF_FORMATS, RdfFormat
+from linkeddata.file_digests import file_digest
+from linkeddata.formats import RDF_BY_KEY, RDF_FORMATS, RdfFormat
+from linkeddata.mapping import canonical_graphs
 from linkeddata.namespaces import PREFIXES
 
 DUMP_STEM = "alliances"
@@ -79,7 +86,7 @@ class JsonLdCompactor:
             return term.value
         if datatype == XSD_STRING:
             return term.value
-        return {"@value": term.value, self.type_key: self.compact(datatype)}
+        return {self.type_key: self.compact(datatype), "@value": term.value}  # @type first: the Streaming profile
 
     def fits(self, term: ox.NamedNode | ox.Literal | ox.BlankNode, coercion: str | None) -> bool:
         """Return whether a value can be written under a term with this @type coercion."""
@@ -105,10 +112,13 @@ class JsonLdCompactor:
             else:
                 key, value = self.key_and_value(triple.predicate.value, triple.object)
                 properties.setdefault(key, []).append(value)
-        body: dict[str, object] = {self.id_key: subject}
+        # Types first, then the id: the order the JSON-LD 1.1 Streaming profile asks for.
+        body: dict[str, object] = {}
+        if self.type_key in properties:
+            body[self.type_key] = _listed(properties.pop(self.type_key))
+        body[self.id_key] = subject
         for key in sorted(properties):
-            values = properties[key]
-            body[key] = values[0] if len(values) == 1 else sorted(values, key=lambda item: json.dumps(item, sort_keys=True, ensure_ascii=False))
+            body[key] = _listed(properties[key])
         return body
 
     def nodes(self, triples: Iterable[ox.Triple]) -> Iterator[dict[str, object]]:
@@ -118,51 +128,124 @@ class JsonLdCompactor:
             yield self.node(name, list(group))
 
 
-def compact_jsonld(triples: Iterable[ox.Triple], context: dict[str, object]) -> bytes:
-    """Return the triples, grouped by subject, as JSON-LD compacted with `context`, embedded so it parses offline.
+def _listed(values: list[object]) -> object:
+    return values[0] if len(values) == 1 else sorted(values, key=lambda item: json.dumps(item, sort_keys=True, ensure_ascii=False))
 
-    Written node by node, never as one document tree (which took ~300 MB at 300k triples); the bytes
-    are those json.dumps(document, indent=1) would give.
+
+def write_jsonld(triples: Iterable[ox.Triple], context: dict[str, object], output: BinaryIO) -> None:
+    """Write the triples, grouped by subject, as JSON-LD compacted with `context`, embedded so it parses offline.
+
+    Written node by node, never as one document tree; the bytes are those json.dumps(document, indent=1)
+    would give. Each node lists its types first and its id second, as the JSON-LD 1.1 Streaming profile
+    asks, so consumers (and our own re-parse check) can read a dump of any size without buffering it.
     """
     compactor = JsonLdCompactor(context)
     head = json.dumps({"@context": context["@context"]}, indent=1, ensure_ascii=False)[:-2]  # without the closing "\n}"
-    pieces = [head, ',\n "@graph": [']
+    output.write((head + ',\n "@graph": [').encode("utf-8"))
     first = True
     for node in compactor.nodes(triples):
-        pieces.append(("\n" if first else ",\n") + "  " + json.dumps(node, indent=1, ensure_ascii=False).replace("\n", "\n  "))
+        text = json.dumps(node, indent=1, ensure_ascii=False).replace("\n", "\n  ")
+        output.write((("\n" if first else ",\n") + "  " + text).encode("utf-8"))
         first = False
-    pieces.append("\n ]\n}\n" if not first else "]\n}\n")
-    return "".join(pieces).encode("utf-8")
+    output.write(b"\n ]\n}\n" if not first else b"]\n}\n")
 
 
-def sort_prefix_lines(data: bytes) -> bytes:
-    """Return Turtle/TriG with its leading @prefix lines sorted (Oxigraph writes them in hash order)."""
-    lines = data.split(b"\n")
-    count = next((i for i, line in enumerate(lines) if not line.startswith(b"@prefix ")), len(lines))
-    return b"\n".join(sorted(lines[:count]) + lines[count:])
+def sort_prefix_lines(path: Path) -> None:
+    """Sort the leading @prefix lines of a Turtle/TriG file in place (Oxigraph writes them in hash order).
+
+    The sorted lines are a permutation of the same lines, so they take the same bytes and the rest of
+    the file (gigabytes at a million facts) is never rewritten.
+    """
+    with path.open("r+b") as handle:
+        head = handle.read(1 << 16)
+        lines = head.split(b"\n")[:-1]  # whole lines only: the last piece is empty or cut off
+        count = next((i for i, line in enumerate(lines) if not line.startswith(b"@prefix ")), len(lines))
+        handle.seek(0)
+        handle.write(b"\n".join(sorted(lines[:count])))
 
 
-def serialize_dump(fmt: RdfFormat, canonical: bytes, base_iri: str, context: dict[str, object]) -> bytes:
-    """Return one dump's bytes from the canonical N-Quads (dataset formats) or N-Triples (the others); same input, same bytes."""
-    if fmt.key in ("nquads", "ntriples"):
-        return canonical
-    statements = ox.parse(canonical, ox.RdfFormat.N_QUADS if fmt.holds_quads else ox.RdfFormat.N_TRIPLES)
+SORT_BUFFER = "512M"
+"""Memory GNU sort may use before it spills sorted runs to disk: the union of a million facts' graphs is
+about 4 GB of N-Triples, and sorting it in Python would hold every line as an object."""
+
+
+def sort_command(output: Path | None, scratch: Path, *, unique: bool) -> list[str]:
+    """Return the command that sorts lines bytewise (run it with LC_ALL=C), spilling to `scratch`."""
+    command = ["sort", "-S", SORT_BUFFER, "-T", str(scratch)]
+    return command + (["-u"] if unique else []) + (["-o", str(output)] if output is not None else [])
+
+
+BYTEWISE = {**os.environ, "LC_ALL": "C"}
+
+
+def write_canonical(store: ox.Store, nquads: Path, ntriples: Path, scratch: Path) -> None:
+    """Write the published dataset as canonical N-Quads (graph by graph, sorted within each) and its union as
+    sorted distinct N-Triples; the same store gives the same bytes.
+
+    Oxigraph's in-memory store iterates in insertion order, which SPARQL Update does not fix, so the order
+    comes from sorting lines: each graph's in Python (mapping.canonical_graphs; a graph is one article), the
+    union's by GNU sort.
+    """
+    sorter = subprocess.Popen(sort_command(ntriples, scratch, unique=True), stdin=subprocess.PIPE, env=BYTEWISE)
+    assert sorter.stdin is not None
+    try:
+        with nquads.open("wb") as output:
+            for triples, quads in canonical_graphs(store):
+                sorter.stdin.write(triples)
+                output.write(quads)
+    finally:
+        sorter.stdin.close()
+        if sorter.wait() != 0:
+            raise OSError(f"sort exited with status {sorter.returncode} while sorting the union of the graphs")
+
+
+@dataclass(slots=True)
+class CanonicalDump:
+    """A canonical N-Quads or N-Triples file that the other formats are written from and must re-parse to."""
+
+    path: Path
+    holds_quads: bool
+    sha256: str
+    lines: int
+    sorted_sha256: str | None = None  # computed on first need: only JSON-LD and a failing check ask for it
+
+    @classmethod
+    def of(cls, path: Path, holds_quads: bool) -> CanonicalDump:
+        digest = file_digest(path)
+        return cls(path, holds_quads, digest.sha256, digest.lines)
+
+    def digest_sorted(self, scratch: Path) -> str:
+        if self.sorted_sha256 is None:
+            self.sorted_sha256 = sorted_digest(self.path, scratch)[0]
+        return self.sorted_sha256
+
+
+def sorted_digest(path: Path, scratch: Path) -> tuple[str, int]:
+    """Return the SHA-256 and line count of a file's lines sorted bytewise (by GNU sort, which spills to disk)."""
+    digest, lines = hashlib.sha256(), 0
+    with subprocess.Popen([*sort_command(None, scratch, unique=False), str(path)], stdout=subprocess.PIPE, env=BYTEWISE) as sorter:
+        assert sorter.stdout is not None
+        while chunk := sorter.stdout.read(1 << 22):
+            digest.update(chunk)
+            lines += chunk.count(b"\n")
+    if sorter.returncode != 0:
+        raise OSError(f"sort exited with status {sorter.returncode} on {path.name}")
+    return digest.hexdigest(), lines
+
+
+def write_dump(fmt: RdfFormat, canonical: CanonicalDump, path: Path, base_iri: str, context: dict[str, object]) -> None:
+    """Write one dump from its canonical file (dataset formats from N-Quads, the others from N-Triples), streaming."""
+    statements = ox.parse(path=str(canonical.path), format=ox.RdfFormat.N_QUADS if canonical.holds_quads else ox.RdfFormat.N_TRIPLES)
     if fmt.key == "jsonld":
-        return compact_jsonld(statements, context)  # type: ignore[arg-type]
-    if fmt.key in ("turtle", "trig"):
-        return sort_prefix_lines(ox.serialize(statements, format=fmt.oxigraph, prefixes=dataset_prefixes(base_iri)))
-    if fmt.key == "rdfxml":
-        return ox.serialize(statements, format=fmt.oxigraph, prefixes=dict(sorted(dataset_prefixes(base_iri).items())))
-    return ox.serialize(statements, format=fmt.oxigraph)
-
-
-def gzip_bytes(data: bytes) -> bytes:
-    """Return `data` gzip-compressed with no file name and no time stamp, so output is reproducible."""
-    buffer = io.BytesIO()
-    # Level 6 (gzip's default) is three times faster than 9 on our dumps for 13 % more bytes.
-    with gzip.GzipFile(filename="", mode="wb", fileobj=buffer, mtime=0, compresslevel=6) as compressed:
-        compressed.write(data)
-    return buffer.getvalue()
+        with path.open("wb") as output:
+            write_jsonld(statements, context, io.BufferedWriter(output, 1 << 20))  # type: ignore[arg-type]
+    elif fmt.key in ("turtle", "trig"):
+        ox.serialize(statements, output=str(path), format=fmt.oxigraph, prefixes=dataset_prefixes(base_iri))
+        sort_prefix_lines(path)
+    elif fmt.key == "rdfxml":
+        ox.serialize(statements, output=str(path), format=fmt.oxigraph, prefixes=dict(sorted(dataset_prefixes(base_iri).items())))
+    else:
+        ox.serialize(statements, output=str(path), format=fmt.oxigraph)
 
 
 def _statements(data: bytes, rdflib_format: str) -> set[tuple[object, ...]]:
@@ -172,88 +255,91 @@ def _statements(data: bytes, rdflib_format: str) -> set[tuple[object, ...]]:
 
 
 INDEPENDENT_REPARSE_MAX_QUADS = 20_000
-"""Up to this size dumps are re-parsed with rdflib, a parser independent of the writer; above it rdflib's
-Dataset takes minutes, so Oxigraph's parser (still a full parse of the written bytes) checks them."""
+"""Up to this size dumps are also re-parsed with rdflib, a parser independent of the writer; above it
+rdflib's Dataset takes minutes, and Oxigraph's parse of the written bytes is the check."""
 
 
-@dataclass(frozen=True, slots=True)
-class StatementsDigest:
-    """The count and SHA-256 of a dataset's sorted N-Quads lines: what a re-parsed dump must reproduce.
+def check_reparses(fmt: RdfFormat, path: Path, canonical: CanonicalDump, scratch: Path) -> None:
+    """Parse a written dump back and raise DumpMismatch unless it holds exactly the statements of its canonical file.
 
-    Kept instead of the lines themselves, so that checking a dump of millions of statements holds one
-    list of lines in memory (the parsed one), not two.
+    The parse is re-serialized to N-Quads/N-Triples on disk; the formats that keep statement order give
+    the canonical bytes back, JSON-LD (whose nodes list properties by name) is compared sorted.
     """
-
-    count: int
-    sha256: str
-
-    @classmethod
-    def of(cls, lines: list[bytes]) -> StatementsDigest:
-        lines.sort()
-        digest = hashlib.sha256()
-        for line in lines:
-            digest.update(line + b"\n")
-        return cls(len(lines), digest.hexdigest())
-
-
-def check_reparses(fmt: RdfFormat, data: bytes, canonical: bytes, expected: StatementsDigest) -> None:
-    """Parse a dump back and raise DumpMismatch unless it holds exactly the statements of `canonical` (digested in `expected`)."""
-    if expected.count > INDEPENDENT_REPARSE_MAX_QUADS:
-        # Parsed and re-serialized inside Oxigraph: no Python object per statement survives the comparison.
-        parsed = StatementsDigest.of(ox.serialize(ox.parse(data, fmt.oxigraph), format=ox.RdfFormat.N_QUADS).splitlines())
+    reparsed = scratch / f"reparsed-{path.name}"
+    parse_format = ox.RdfFormat.STREAMING_JSON_LD if fmt.key == "jsonld" else fmt.oxigraph
+    try:
+        ox.serialize(ox.parse(path=str(path), format=parse_format), output=str(reparsed),
+                     format=ox.RdfFormat.N_QUADS if canonical.holds_quads else ox.RdfFormat.N_TRIPLES)
+        written = file_digest(reparsed)
+        same, lines = written.sha256, written.lines
+        if same != canonical.sha256:
+            same, lines = sorted_digest(reparsed, scratch)
+            if same != canonical.digest_sorted(scratch):
+                raise DumpMismatch(f"{fmt.key} dump re-parses to {lines} statements that differ from the {canonical.lines} written")
+    finally:
+        reparsed.unlink(missing_ok=True)
+    if canonical.lines <= INDEPENDENT_REPARSE_MAX_QUADS:
+        expected, parsed = _statements(canonical.path.read_bytes(), "nquads"), _statements(path.read_bytes(), fmt.rdflib)
         if parsed != expected:
-            raise DumpMismatch(f"{fmt.key} dump re-parses to {parsed.count} statements that differ from the {expected.count} written")
-        return
-    expected_set = _statements(canonical, "nquads")
-    parsed_set = _statements(data, fmt.rdflib)
-    if parsed_set != expected_set:
-        raise DumpMismatch(f"{fmt.key} dump re-parses to {len(parsed_set)} statements, {len(parsed_set ^ expected_set)} differing from the {len(expected_set)} written")
-
-
-def union_ntriples(nquads: bytes) -> bytes:
-    """Return the distinct triples of N-Quads, as sorted N-Triples: what the triple-only formats publish."""
-    lines = ox.serialize((quad.triple for quad in ox.parse(nquads, ox.RdfFormat.N_QUADS)), format=ox.RdfFormat.N_TRIPLES).splitlines()
-    lines.sort()
-    return b"".join(line + b"\n" for index, line in enumerate(lines) if index == 0 or line != lines[index - 1])
+            raise DumpMismatch(f"{fmt.key} dump re-parses with rdflib to {len(parsed)} statements, "
+                               f"{len(parsed ^ expected)} differing from the {len(expected)} written")
 
 
 WIKIDATA_LINK = f"<{SAME_AS}> <{WIKIDATA_PREFIX}".encode()
 
 
-def wikidata_link_lines(ntriples: bytes) -> bytes:
-    """Return the owl:sameAs links to Wikidata entities among sorted N-Triples, as their own small dataset."""
-    return b"".join(line + b"\n" for line in ntriples.splitlines() if WIKIDATA_LINK in line)
+def write_wikidata_links(ntriples: Path, links: Path) -> None:
+    """Write the owl:sameAs links to Wikidata entities among sorted N-Triples, as their own small dataset."""
+    with ntriples.open("rb") as source, links.open("wb") as output:
+        output.writelines(line for line in source if WIKIDATA_LINK in line)
 
 
-def write_dumps(folder: Path, nquads: bytes, base_iri: str, context: dict[str, object]) -> list[Path]:
-    """Write every dump (plain and gzip) of the dataset and of its Wikidata links; return the paths written.
+PARALLEL_MIN_QUADS = 100_000
+"""From this size the dumps are written by two processes (each format's writing, re-parse check and gzip
+is independent of the others); below it starting them costs more than it saves."""
 
-    `nquads` is the published dataset in its canonical order (mapping.published_nquads); the triple-only
-    formats publish the union of its graphs.
+
+def write_dumps(folder: Path, store: ox.Store, base_iri: str, context: dict[str, object]) -> list[Path]:
+    """Write every dump (plain and gzip) of the store's published dataset and of its Wikidata links; return the paths.
+
+    Every file is streamed from the canonical N-Quads and N-Triples on disk, so memory does not grow with
+    the dataset; the triple-only formats publish the union of the graphs.
     """
-    written = []
-    ntriples = union_ntriples(nquads)
-    links = wikidata_link_lines(ntriples)
-    # zlib releases the GIL while it compresses, so the .gz files are written on a second core meanwhile.
-    with ThreadPoolExecutor(max_workers=2) as compressors:
-        pending = []
-        for stem, formats, sources in ((DUMP_STEM, RDF_FORMATS, (nquads, ntriples)),
-                                       (LINKS_STEM, [f for f in RDF_FORMATS if f.key in ("ntriples", "turtle")], (links, links))):
-            digests = {True: StatementsDigest.of(sources[0].splitlines()), False: StatementsDigest.of(sources[1].splitlines())}
-            for fmt in formats:
-                canonical = sources[0] if fmt.holds_quads else sources[1]
-                data = serialize_dump(fmt, canonical, base_iri, context)
-                check_reparses(fmt, data, canonical, digests[fmt.holds_quads])
-                path = folder / f"{stem}{fmt.suffix}"
-                path.write_bytes(data)
-                while len(pending) >= 2:  # bounds how many uncompressed dumps wait in memory
-                    pending.pop(0).result()
-                pending.append(compressors.submit(_write_gzip, folder / f"{stem}{fmt.suffix}.gz", data))
-                written += [path, folder / f"{stem}{fmt.suffix}.gz"]
-        for job in pending:
-            job.result()
-    return written
+    with tempfile.TemporaryDirectory(prefix=".dumps-", dir=folder) as scratch_name:
+        scratch = Path(scratch_name)
+        nquads, ntriples, links = folder / f"{DUMP_STEM}.nq", folder / f"{DUMP_STEM}.nt", folder / f"{LINKS_STEM}.nt"
+        write_canonical(store, nquads, ntriples, scratch)
+        write_wikidata_links(ntriples, links)
+        jobs = []
+        for stem, formats, canonicals in ((DUMP_STEM, RDF_FORMATS, (nquads, ntriples)),
+                                          (LINKS_STEM, [f for f in RDF_FORMATS if f.key in ("ntriples", "turtle")], (links, links))):
+            sources = {True: CanonicalDump.of(canonicals[0], True), False: CanonicalDump.of(canonicals[1], False)}
+            jobs += [(fmt.key, sources[fmt.holds_quads], folder / f"{stem}{fmt.suffix}") for fmt in formats]
+        jobs.sort(key=lambda job: -job[1].lines * (2 if job[0] == "jsonld" else 1))  # the longest first: the two workers finish together
+        if jobs[0][1].lines < PARALLEL_MIN_QUADS:
+            for key, canonical, path in jobs:
+                write_format(key, canonical, path, base_iri, context, scratch)
+        else:
+            # Fresh processes, not forks of this one, which holds the whole mapped store.
+            with ProcessPoolExecutor(max_workers=2, mp_context=multiprocessing.get_context("forkserver")) as writers:
+                for done in [writers.submit(write_format, key, canonical, path, base_iri, context, scratch) for key, canonical, path in jobs]:
+                    done.result()
+    return sorted(path for _key, _canonical, plain in jobs for path in (plain, plain.with_name(plain.name + ".gz")))
 
 
-def _write_gzip(path: Path, data: bytes) -> None:
-    path.write_bytes(gzip_bytes(data))
+def write_format(key: str, canonical: CanonicalDump, path: Path, base_iri: str, context: dict[str, object], scratch: Path) -> None:
+    """Write one dump from its canonical file (unless it is that file), check that it re-parses, then gzip it."""
+    fmt = RDF_BY_KEY[key]
+    if path != canonical.path:
+        write_dump(fmt, canonical, path, base_iri, context)
+    check_reparses(fmt, path, canonical, scratch)
+    write_gzip(path, path.with_name(path.name + ".gz"))
+
+
+def write_gzip(source: Path, target: Path) -> None:
+    """Compress a file with no file name and no time stamp in its header, so the output is reproducible."""
+    with source.open("rb") as plain, target.open("wb") as raw, \
+            gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=0, compresslevel=6) as compressed:
+        # Level 6 (gzip's default) is three times faster than 9 on our dumps for 13 % more bytes.
+        while chunk := plain.read(1 << 22):
+            compressed.write(chunk)

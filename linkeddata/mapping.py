@@ -179,22 +179,26 @@ def graph_ntriples(store: ox.Store, graph: ox.DefaultGraph | ox.NamedNode) -> by
     return buffer.getvalue()
 
 
-def published_nquads(store: ox.Store) -> bytes:
-    """Return the published quads as N-Quads, graph by graph and sorted within each: the same store, the same bytes.
+def canonical_graphs(store: ox.Store) -> Iterator[tuple[bytes, bytes]]:
+    """Yield each published graph as (its N-Triples as Oxigraph wrote them, its N-Quads sorted): the same store, the same bytes.
 
-    Oxigraph's in-memory store iterates in insertion order, which SPARQL Update does not fix, so
-    the order comes from sorting N-Triples lines, which Oxigraph writes without Python objects per quad.
+    Oxigraph's in-memory store iterates in insertion order, which SPARQL Update does not fix, so the
+    order comes from sorting N-Triples lines, which Oxigraph writes without Python objects per quad.
     """
-    output = io.BytesIO()
     for graph in published_graphs(store):
-        triples = graph_ntriples(store, graph).splitlines()
+        data = graph_ntriples(store, graph)
+        triples = data.splitlines()
         triples.sort()
         if isinstance(graph, ox.DefaultGraph):
-            output.write(b"".join(line + b"\n" for line in triples))
+            yield data, b"".join(line + b"\n" for line in triples)
         else:
             graph_end = f" <{graph.value}> .\n".encode()  # replaces the N-Triples line's final " ."
-            output.write(b"".join(line[:-2] + graph_end for line in triples))
-    return output.getvalue()
+            yield data, b"".join(line[:-2] + graph_end for line in triples)
+
+
+def published_nquads(store: ox.Store) -> bytes:
+    """Return the published quads as canonical N-Quads (for small datasets; dumps.write_canonical streams them)."""
+    return b"".join(nquads for _triples, nquads in canonical_graphs(store))
 
 
 def record_origins(store: ox.Store, seeds: Seeds) -> dict[str, SourceLocation]:

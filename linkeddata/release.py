@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
-import hashlib
 import json
 import os
 import shutil
@@ -13,18 +11,18 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+import pyoxigraph as ox
 from rdflib import Graph
 from rdflib.compare import to_canonical_graph
 
-import pyoxigraph as ox
-
 from linkeddata.description import count_dataset, describe_release
-from linkeddata.network import network_elements, network_json, network_query, render_svg
 from linkeddata.dumps import LINKS_STEM, write_dumps
 from linkeddata.errors import InputError, InputErrors, SourceLocation
-from linkeddata.mapping import WORKING_GRAPHS, MappedDataset, map_seeds, published_nquads, read_mappings
+from linkeddata.file_digests import file_sha256
+from linkeddata.mapping import WORKING_GRAPHS, MappedDataset, map_seeds, read_mappings
+from linkeddata.network import network_elements, network_json, network_query, render_svg
 from linkeddata.progress import Progress
-from linkeddata.release_diff import diff_releases, release_id, write_diff
+from linkeddata.release_diff import diff_facts, facts_in_store, read_release_facts, release_id, write_diff
 from linkeddata.release_store import STORE_DIR, write_release_store
 from linkeddata.settings import Settings
 from linkeddata.sources import Seeds, read_seeds
@@ -78,15 +76,6 @@ def read_context(project: Path) -> dict[str, object]:
     return context
 
 
-def file_sha256(path: Path) -> str:
-    """Return the SHA-256 of a file, read in chunks (dumps of a million facts are gigabytes)."""
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        while chunk := handle.read(1 << 22):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
 def _checksums(folder: Path) -> str:
     lines = []
     published = (p for p in folder.rglob("*") if p.is_file() and p.name != CHECKSUMS and p.relative_to(folder).parts[0] != STORE_DIR)
@@ -101,7 +90,7 @@ def write_release(checked: CheckedProject, settings: Settings, folder: Path, pre
     context = read_context(project)
     store = checked.mapped.store
     write_network(store, folder)
-    dumps = write_dumps(folder, published_nquads(store), settings.base_iri, context)
+    dumps = write_dumps(folder, store, settings.base_iri, context)
     (folder / "context.jsonld").write_text(json.dumps(context, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
     for name in ("linkeddata.ttl", "shapes.ttl"):
         shutil.copyfile(project / "ontology" / name, folder / ("ontology.ttl" if name == "linkeddata.ttl" else name))
@@ -113,7 +102,7 @@ def write_release(checked: CheckedProject, settings: Settings, folder: Path, pre
     (folder / "shacl-report.ttl").write_bytes(_sorted_turtle(report))
     # The diff is the one history-dependent part of a release (the dumps stay byte-identical for the same
     # seeds). It leaves out the release ids, which would otherwise make every rebuild a new release.
-    write_diff(dataclasses.replace(diff_releases(previous, folder), old_release=None, new_release=None), folder)
+    write_diff(diff_facts(read_release_facts(previous) if previous is not None else {}, facts_in_store(store)), folder)
     sources = [(a.record.id, a.record.fields["title"], a.record.fields["url"]) for a in checked.seeds.articles]
     link_count = (folder / f"{LINKS_STEM}.nt").read_bytes().count(b"\n")
     description = describe_release(count_dataset(store, WORKING_GRAPHS), link_count, sources, dumps, settings.base_iri)

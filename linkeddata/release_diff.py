@@ -1,6 +1,7 @@
 """Compares the stance facts of two releases: facts added, removed, and changed (which fields).
 
-    diff_releases(old, new) -> ReleaseDiff     read both releases' alliances.nq and compare their facts
+    diff_releases(old, new) -> ReleaseDiff     read both releases' facts (their stores, else alliances.nq) and compare them
+    diff_facts(before, after) -> ReleaseDiff   compare facts already read (`build` reads the new ones from its store)
     write_diff(diff, folder)                   write diff.json and diff.txt into a folder (sorted, deterministic)
 
 A fact is an ld:StanceFact, identified by its IRI path after the base (`fact/<article>/<key>`), so releases built
@@ -11,6 +12,7 @@ Actors are shown by key, stances, polarities and claim types by their skos:notat
 
 from __future__ import annotations
 
+import dataclasses
 import gzip
 import hashlib
 import json
@@ -20,6 +22,7 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from linkeddata.errors import InputError, InputErrors, SourceLocation
+from linkeddata.release_store import STORE_DIR
 
 FIELDS = ("holder", "stance", "target", "polarity", "claim", "speaker", "date", "aspect", "quote")
 DATA_FILE = "alliances.nq"
@@ -107,22 +110,34 @@ def _after(iri: str, marker: str) -> str:
     return iri[index + len(marker) :] if index != -1 else iri
 
 
-def _notations(folder: Path) -> dict[str, str]:
-    """Return concept IRI -> skos:notation from the release's ontology.ttl (stances, polarities, claim types)."""
+def _notations(store: ox.Store) -> dict[str, str]:
+    """Return concept IRI -> skos:notation from the ontology in `store` (stances, polarities, claim types)."""
+    return {quad.subject.value: quad.object.value for quad in store.quads_for_pattern(None, ox.NamedNode(NOTATION), None, None)
+            if isinstance(quad.subject, ox.NamedNode)}
+
+
+def _folder_notations(folder: Path) -> dict[str, str]:
     path = folder / "ontology.ttl"
     if not path.is_file():
         return {}
     store = ox.Store()
     store.load(path=str(path), format=ox.RdfFormat.TURTLE)
-    return {quad.subject.value: quad.object.value for quad in store.quads_for_pattern(None, ox.NamedNode(NOTATION), None)
-            if isinstance(quad.subject, ox.NamedNode)}
+    return _notations(store)
 
 
 def read_release_facts(folder: Path) -> dict[str, Fact]:
-    """Return every stance fact of a release folder, by id (`fact/<article>/<key>` after the base IRI); raises InputErrors."""
+    """Return every stance fact of a release folder, by id (`fact/<article>/<key>` after the base IRI); raises InputErrors.
+
+    A release's on-disk store is read where it opens (no parse of gigabytes of N-Quads), else its alliances.nq.
+    """
     shown = str(folder)
     if not folder.is_dir():
         raise InputErrors([InputError(SourceLocation(shown, 0), "not a release folder (no such directory)")])
+    if (folder / STORE_DIR).is_dir():
+        try:
+            return facts_in_store(ox.Store.read_only(str(folder / STORE_DIR)), _folder_notations(folder))
+        except OSError:
+            pass  # a damaged store: the dump says the same
     data_path = folder / DATA_FILE
     try:
         if data_path.is_file():
@@ -138,7 +153,12 @@ def read_release_facts(folder: Path) -> dict[str, Fact]:
         store.load(data, format=ox.RdfFormat.N_QUADS)
     except SyntaxError as error:
         raise InputErrors([InputError(SourceLocation(str(data_path), 0), " ".join(f"malformed N-Quads: {error}".split()))]) from None
-    notations = _notations(folder)
+    return facts_in_store(store, _folder_notations(folder))
+
+
+def facts_in_store(store: ox.Store, notations: dict[str, str] | None = None) -> dict[str, Fact]:
+    """Return every stance fact in a store's graphs, by id; `notations` default to the ontology the store holds."""
+    notations = _notations(store) if notations is None else notations
 
     def value(term: ox.NamedNode | ox.Literal | ox.BlankNode | None, name: str) -> str | None:
         if term is None:
@@ -162,15 +182,8 @@ def read_release_facts(folder: Path) -> dict[str, Fact]:
     return {fact: {name: " | ".join(sorted(values)) if values else None for name, values in fields.items()} for fact, fields in collected.items()}
 
 
-def diff_releases(old: Path | None, new: Path) -> ReleaseDiff:
-    """Return the differences between the facts of two release folders (a `dist` link is followed).
-
-    `old` may be None (a first build, no previous release): every fact of `new` is then added.
-    """
-    new = new.resolve()
-    old = old.resolve() if old is not None else None
-    before = read_release_facts(old) if old is not None else {}
-    after = read_release_facts(new)
+def diff_facts(before: dict[str, Fact], after: dict[str, Fact]) -> ReleaseDiff:
+    """Return the differences between two releases' facts (release ids left unset)."""
     added = {fact: after[fact] for fact in after.keys() - before.keys()}
     removed = {fact: before[fact] for fact in before.keys() - after.keys()}
     changed = {}
@@ -178,7 +191,18 @@ def diff_releases(old: Path | None, new: Path) -> ReleaseDiff:
         fields = {name: (before[fact][name], after[fact][name]) for name in FIELDS if before[fact][name] != after[fact][name]}
         if fields:
             changed[fact] = fields
-    return ReleaseDiff(release_id(old) if old is not None else None, release_id(new), len(before), len(after), added, removed, changed)
+    return ReleaseDiff(None, None, len(before), len(after), added, removed, changed)
+
+
+def diff_releases(old: Path | None, new: Path) -> ReleaseDiff:
+    """Return the differences between the facts of two release folders (a `dist` link is followed).
+
+    `old` may be None (a first build, no previous release): every fact of `new` is then added.
+    """
+    new = new.resolve()
+    old = old.resolve() if old is not None else None
+    difference = diff_facts(read_release_facts(old) if old is not None else {}, read_release_facts(new))
+    return dataclasses.replace(difference, old_release=release_id(old) if old is not None else None, new_release=release_id(new))
 
 
 def write_diff(diff: ReleaseDiff, folder: Path) -> None:

@@ -14,9 +14,10 @@ import pyoxigraph as ox
 from rdflib import Dataset
 
 from linkeddata.errors import InputError, InputErrors, SourceLocation
+from linkeddata.file_digests import file_sha256
 from linkeddata.formats import rdf_format_for_path
 from linkeddata.namespaces import VOID
-from linkeddata.release import CHECKSUMS, file_sha256
+from linkeddata.release import CHECKSUMS
 from linkeddata.release_store import RELEASE_DATA, STORE_DIR, STORE_MANIFEST, StoreManifest, fill_release_store, read_store_manifest
 
 LOADED_RELEASE_FILES = (RELEASE_DATA, "ontology.ttl", "void.ttl")

@@ -9,12 +9,16 @@ import socket
 from pathlib import Path
 from typing import Any
 
+import pyoxigraph as ox
 import pytest
 from conftest import BASE, PROJECT, published_files, run_cli, seed_actors
 from rdflib import Dataset, Graph, Literal, URIRef
 from rdflib.compare import isomorphic
 from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
 from rdflib.namespace import OWL, RDF, RDFS, VOID
+
+from linkeddata.dumps import CanonicalDump, DumpMismatch, check_reparses
+from linkeddata.formats import RDF_BY_KEY
 
 TRIPLE_DUMPS = {"alliances.ttl": "turtle", "alliances.jsonld": "json-ld", "alliances.rdf": "xml", "alliances.nt": "nt"}
 QUAD_DUMPS = {"alliances.trig": "trig", "alliances.nq": "nquads"}
@@ -152,6 +156,42 @@ def _contexts(node: object) -> list[object]:
     if isinstance(node, list):
         return [context for item in node for context in _contexts(item)]
     return []
+
+
+def test_jsonld_dump_follows_the_streaming_profile(release: Path, ntriples: Graph) -> None:
+    # A reader in the JSON-LD 1.1 Streaming profile refuses any object whose @type is not its first key.
+    streamed = ox.serialize(ox.parse(path=str(release / "alliances.jsonld"), format=ox.RdfFormat.STREAMING_JSON_LD),
+                            format=ox.RdfFormat.N_TRIPLES)
+    graph = Graph()
+    graph.parse(data=streamed, format="nt")
+    assert isomorphic(graph, ntriples)
+
+
+def test_a_dump_that_does_not_say_what_was_written_is_refused(release: Path, tmp_path: Path) -> None:
+    canonical = CanonicalDump.of(release / "alliances.nt", holds_quads=False)
+    turtle = RDF_BY_KEY["turtle"]
+    intact = tmp_path / "intact.ttl"
+    intact.write_bytes((release / "alliances.ttl").read_bytes())
+    check_reparses(turtle, intact, canonical, tmp_path)  # the published dump passes
+    lines = (release / "alliances.ttl").read_bytes().split(b"\n")
+    dropped = next(i for i, line in enumerate(lines) if line.startswith(b"\t") and line.endswith(b";"))
+    damaged = tmp_path / "damaged.ttl"
+    damaged.write_bytes(b"\n".join(lines[:dropped] + lines[dropped + 1:]))  # one statement fewer, still valid Turtle
+    with pytest.raises(DumpMismatch, match="turtle dump re-parses"):
+        check_reparses(turtle, damaged, canonical, tmp_path)
+
+
+def test_jsonld_nodes_in_any_property_order_still_pass_the_check(release: Path, tmp_path: Path) -> None:
+    canonical = CanonicalDump.of(release / "alliances.nt", holds_quads=False)
+    document = json.loads((release / "alliances.jsonld").read_text(encoding="utf-8"))
+    document["@graph"].reverse()
+    reordered = tmp_path / "reordered.jsonld"
+    reordered.write_text(json.dumps(document), encoding="utf-8")
+    check_reparses(RDF_BY_KEY["jsonld"], reordered, canonical, tmp_path)
+    document["@graph"].pop()
+    reordered.write_text(json.dumps(document), encoding="utf-8")
+    with pytest.raises(DumpMismatch):
+        check_reparses(RDF_BY_KEY["jsonld"], reordered, canonical, tmp_path)
 
 
 def test_jsonld_context_file_is_the_embedded_context(release: Path) -> None:
