@@ -3,7 +3,8 @@
     python benchmarks/build.py --facts 1000 10000 [--workdir /tmp/build-bench] [--no-serve]
 
 Each size gets a project from benchmarks/gen_seeds.py (same seed, same bytes) and one build through the
-installed CLI in a child process; peak memory is the child's maximum resident set size. Then the release
+installed CLI in a child process; peak memory is the build process's maximum resident set size and the
+largest summed PSS of its process tree (dump writers and GNU sort included). Then the release
 is served twice, `--store-mode memory` (the N-Quads dump bulk-loaded) and `--store-mode disk` (the
 release's on-disk store opened read-only): start-up is the time from launch to the first answered
 `ASK { ?s ?p ?o }`, memory the server's process tree (RSS and PSS) after that answer and after the
@@ -28,19 +29,28 @@ STAGE = re.compile(r"build \[\d+/\d+\] (.+) \(([\d.]+) s\)")
 
 
 def build_once(project: Path) -> dict[str, object]:
-    """Build one project and return its wall time, peak RSS and stage timings."""
+    """Build one project and return its wall time, peak memory and stage timings.
+
+    Peak memory is the largest summed PSS of the build's process tree (sampled every 0.2 s: the build,
+    its dump writer processes and GNU sort), and the build process's own maximum RSS.
+    """
+    from endpoint import MemorySampler  # a sibling script: the same memory reading as the endpoint benchmark
+
     before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     started = time.perf_counter()
-    result = subprocess.run([sys.executable, "-m", "linkeddata", "build", "--project", str(project), "--out", str(project / "dist")],
-                            capture_output=True, text=True)
+    process = subprocess.Popen([sys.executable, "-m", "linkeddata", "build", "--project", str(project), "--out", str(project / "dist")],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    with MemorySampler(process.pid, every_s=0.2) as sampler:
+        stdout, stderr = process.communicate()
     wall = time.perf_counter() - started
-    if result.returncode != 0:
-        raise SystemExit(f"build failed:\n{result.stderr[-2000:]}")
+    if process.returncode != 0:
+        raise SystemExit(f"build failed:\n{stderr[-2000:]}")
     peak_kib = max(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, before)
-    stages = {name: float(seconds) for name, seconds in STAGE.findall(result.stderr)}
-    quads = re.search(r"(\d+) quads", result.stdout)
+    stages = {name: float(seconds) for name, seconds in STAGE.findall(stderr)}
+    quads = re.search(r"(\d+) quads", stdout)
     size = sum(path.stat().st_size for path in (project / "dist").resolve().rglob("*") if path.is_file())
-    return {"wall_s": wall, "peak_mib": peak_kib / 1024, "stages": stages, "quads": int(quads.group(1)) if quads else 0, "release_mb": size / 1e6}
+    return {"wall_s": wall, "peak_mib": peak_kib / 1024, "tree_pss_mib": sampler.peak["pss_kb"] / 1024, "stages": stages,
+            "quads": int(quads.group(1)) if quads else 0, "release_mb": size / 1e6}
 
 
 def serve_once(release: Path, mode: str) -> dict[str, float]:
@@ -90,13 +100,13 @@ def main() -> None:
     parser.add_argument("--workdir", type=Path, default=Path(tempfile.gettempdir()) / "linkeddata-build-bench")
     parser.add_argument("--no-serve", action="store_true", help="skip the start-up measurements")
     args = parser.parse_args()
-    print(f"{'facts':>9} {'quads':>10} {'wall s':>8} {'peak MiB':>9} {'release MB':>10}  stages (s)")
+    print(f"{'facts':>9} {'quads':>10} {'wall s':>8} {'peak MiB':>9} {'tree PSS':>9} {'release MB':>10}  stages (s)")
     for facts in args.facts:
         project = args.workdir / f"seeds-{facts}"
         subprocess.run([sys.executable, str(HERE / "gen_seeds.py"), "--facts", str(facts), "--out", str(project)], check=True, capture_output=True)
         figures = build_once(project)
         stages = ", ".join(f"{name.split(' ')[0]} {seconds:.1f}" for name, seconds in figures["stages"].items())  # type: ignore[union-attr]
-        print(f"{facts:>9} {figures['quads']:>10} {figures['wall_s']:>8.1f} {figures['peak_mib']:>9.0f} {figures['release_mb']:>10.1f}  {stages}", flush=True)
+        print(f"{facts:>9} {figures['quads']:>10} {figures['wall_s']:>8.1f} {figures['peak_mib']:>9.0f} {figures['tree_pss_mib']:>9.0f} {figures['release_mb']:>10.1f}  {stages}", flush=True)
         if not args.no_serve:
             for mode in ("memory", "disk"):
                 served = serve_once(project / "dist", mode)

@@ -8,6 +8,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -89,7 +90,17 @@ def write_release(checked: CheckedProject, settings: Settings, folder: Path, pre
     project = settings.project_dir
     context = read_context(project)
     store = checked.mapped.store
-    write_network(store, folder)
+    # The queries over the whole dataset run side by side: pyoxigraph releases the GIL while it evaluates.
+    with ThreadPoolExecutor(max_workers=2) as queries:
+        network = queries.submit(write_network, store, folder)
+        # The diff is the one history-dependent part of a release (the dumps stay byte-identical for the same
+        # seeds). It leaves out the release ids, which would otherwise make every rebuild a new release.
+        old_facts = queries.submit(lambda: read_release_facts(previous) if previous is not None else {})
+        new_facts = queries.submit(facts_in_store, store)
+        counts = queries.submit(count_dataset, store, WORKING_GRAPHS)
+        write_diff(diff_facts(old_facts.result(), new_facts.result()), folder)
+        network.result()
+        counts_of_dataset = counts.result()
     dumps = write_dumps(folder, store, settings.base_iri, context)
     (folder / "context.jsonld").write_text(json.dumps(context, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
     for name in ("linkeddata.ttl", "shapes.ttl"):
@@ -100,12 +111,9 @@ def write_release(checked: CheckedProject, settings: Settings, folder: Path, pre
         shutil.copyfile(project / article.text_path, folder / "articles" / f"{article.record.id}.txt")
     report = to_canonical_graph(checked.outcome.report)
     (folder / "shacl-report.ttl").write_bytes(_sorted_turtle(report))
-    # The diff is the one history-dependent part of a release (the dumps stay byte-identical for the same
-    # seeds). It leaves out the release ids, which would otherwise make every rebuild a new release.
-    write_diff(diff_facts(read_release_facts(previous) if previous is not None else {}, facts_in_store(store)), folder)
     sources = [(a.record.id, a.record.fields["title"], a.record.fields["url"]) for a in checked.seeds.articles]
     link_count = (folder / f"{LINKS_STEM}.nt").read_bytes().count(b"\n")
-    description = describe_release(count_dataset(store, WORKING_GRAPHS), link_count, sources, dumps, settings.base_iri)
+    description = describe_release(counts_of_dataset, link_count, sources, dumps, settings.base_iri)
     (folder / "void.ttl").write_bytes(_sorted_turtle(description))
     write_release_store(folder, settings.base_iri)
     (folder / CHECKSUMS).write_text(_checksums(folder), encoding="utf-8")
