@@ -299,7 +299,8 @@ PARALLEL_MIN_QUADS = 100_000
 is independent of the others); below it starting them costs more than it saves."""
 
 
-def write_dumps(folder: Path, store: ox.Store, base_iri: str, context: dict[str, object]) -> list[Path]:
+def write_dumps(folder: Path, store: ox.Store, base_iri: str, context: dict[str, object], *,
+                parallel_from: int = PARALLEL_MIN_QUADS) -> list[Path]:
     """Write every dump (plain and gzip) of the store's published dataset and of its Wikidata links; return the paths.
 
     Every file is streamed from the canonical N-Quads and N-Triples on disk, so memory does not grow with
@@ -316,7 +317,7 @@ def write_dumps(folder: Path, store: ox.Store, base_iri: str, context: dict[str,
             sources = {True: CanonicalDump.of(canonicals[0], True), False: CanonicalDump.of(canonicals[1], False)}
             jobs += [(fmt.key, sources[fmt.holds_quads], folder / f"{stem}{fmt.suffix}") for fmt in formats]
         jobs.sort(key=lambda job: -job[1].lines * (2 if job[0] == "jsonld" else 1))  # the longest first: the two workers finish together
-        if jobs[0][1].lines < PARALLEL_MIN_QUADS:
+        if jobs[0][1].lines < parallel_from:
             for key, canonical, path in jobs:
                 write_format(key, canonical, path, base_iri, context, scratch)
         else:

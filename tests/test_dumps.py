@@ -17,8 +17,11 @@ from rdflib.compare import isomorphic
 from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
 from rdflib.namespace import OWL, RDF, RDFS, VOID
 
-from linkeddata.dumps import CanonicalDump, DumpMismatch, check_reparses
+from linkeddata.dumps import CanonicalDump, DumpMismatch, check_reparses, write_dumps
 from linkeddata.formats import RDF_BY_KEY
+from linkeddata.mapping import map_seeds, read_mappings
+from linkeddata.sources import read_seeds
+from linkeddata.vocabulary import read_vocabulary
 
 TRIPLE_DUMPS = {"alliances.ttl": "turtle", "alliances.jsonld": "json-ld", "alliances.rdf": "xml", "alliances.nt": "nt"}
 QUAD_DUMPS = {"alliances.trig": "trig", "alliances.nq": "nquads"}
@@ -192,6 +195,18 @@ def test_jsonld_nodes_in_any_property_order_still_pass_the_check(release: Path, 
     reordered.write_text(json.dumps(document), encoding="utf-8")
     with pytest.raises(DumpMismatch):
         check_reparses(RDF_BY_KEY["jsonld"], reordered, canonical, tmp_path)
+
+
+def test_dumps_written_by_two_processes_are_the_bytes_written_in_process(release: Path, tmp_path: Path) -> None:
+    # Releases from 100,000 quads write their dumps in two worker processes; the seed release is small
+    # enough to be written in-process, so here the same dumps are written by the workers.
+    vocabulary = read_vocabulary(PROJECT)
+    mapped = map_seeds(read_seeds(PROJECT, vocabulary), vocabulary.ontology_turtle, read_mappings(PROJECT), BASE)
+    context = json.loads((PROJECT / "ontology" / "context.jsonld").read_text(encoding="utf-8"))
+    written = write_dumps(tmp_path, mapped.store, BASE, context, parallel_from=0)
+    assert len(written) == 16 and not [p for p in tmp_path.iterdir() if p.name.startswith(".dumps-")]
+    for path in written:
+        assert path.read_bytes() == (release / path.name).read_bytes(), f"{path.name} differs"
 
 
 def test_jsonld_context_file_is_the_embedded_context(release: Path) -> None:
