@@ -95,7 +95,7 @@ def build(context: click.Context, project_dir: Path, base_iri: str, out_dir: Pat
     for warning in checked.outcome.warnings:
         click.echo(f"{warning} (warning)", err=True)
     click.echo(f"published {len(checked.seeds.facts)} facts from {len(checked.seeds.articles)} article(s), "
-               f"{checked.mapped.quad_count} quads: {settings.out_dir} -> {final}")
+               f"{checked.results.canonical.quads if checked.results else 0} quads: {settings.out_dir} -> {final}")
 
 
 @main.command()

@@ -7,7 +7,6 @@ import hashlib
 import io
 import json
 import multiprocessing
-import os
 import subprocess
 import tempfile
 from collections.abc import Iterable, Iterator
@@ -21,9 +20,9 @@ import pyoxigraph as ox
 from rdflib import Dataset
 from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
 
+from linkeddata.canonical import BYTEWISE, CanonicalFiles, sort_command
 from linkeddata.file_digests import file_digest
 from linkeddata.formats import RDF_BY_KEY, RDF_FORMATS, RdfFormat
-from linkeddata.mapping import canonical_graphs
 from linkeddata.namespaces import PREFIXES
 
 DUMP_STEM = "alliances"
@@ -164,41 +163,6 @@ def sort_prefix_lines(path: Path) -> None:
         handle.write(b"\n".join(sorted(lines[:count])))
 
 
-SORT_BUFFER = "512M"
-"""Memory GNU sort may use before it spills sorted runs to disk: the union of a million facts' graphs is
-about 4 GB of N-Triples, and sorting it in Python would hold every line as an object."""
-
-
-def sort_command(output: Path | None, scratch: Path, *, unique: bool) -> list[str]:
-    """Return the command that sorts lines bytewise (run it with LC_ALL=C), spilling to `scratch`."""
-    command = ["sort", "-S", SORT_BUFFER, "-T", str(scratch)]
-    return command + (["-u"] if unique else []) + (["-o", str(output)] if output is not None else [])
-
-
-BYTEWISE = {**os.environ, "LC_ALL": "C"}
-
-
-def write_canonical(store: ox.Store, nquads: Path, ntriples: Path, scratch: Path) -> None:
-    """Write the published dataset as canonical N-Quads (graph by graph, sorted within each) and its union as
-    sorted distinct N-Triples; the same store gives the same bytes.
-
-    Oxigraph's in-memory store iterates in insertion order, which SPARQL Update does not fix, so the order
-    comes from sorting lines: each graph's in Python (mapping.canonical_graphs; a graph is one article), the
-    union's by GNU sort.
-    """
-    sorter = subprocess.Popen(sort_command(ntriples, scratch, unique=True), stdin=subprocess.PIPE, env=BYTEWISE)
-    assert sorter.stdin is not None
-    try:
-        with nquads.open("wb") as output:
-            for triples, quads in canonical_graphs(store):
-                sorter.stdin.write(triples)
-                output.write(quads)
-    finally:
-        sorter.stdin.close()
-        if sorter.wait() != 0:
-            raise OSError(f"sort exited with status {sorter.returncode} while sorting the union of the graphs")
-
-
 @dataclass(slots=True)
 class CanonicalDump:
     """A canonical N-Quads or N-Triples file that the other formats are written from and must re-parse to."""
@@ -299,33 +263,32 @@ PARALLEL_MIN_QUADS = 100_000
 is independent of the others); below it starting them costs more than it saves."""
 
 
-def write_dumps(folder: Path, store: ox.Store, base_iri: str, context: dict[str, object], *,
+def write_dumps(folder: Path, canonical: CanonicalFiles, base_iri: str, context: dict[str, object], *,
                 parallel_from: int = PARALLEL_MIN_QUADS) -> list[Path]:
-    """Write every dump (plain and gzip) of the store's published dataset and of its Wikidata links; return the paths.
+    """Write every dump (plain and gzip) of the dataset and of its Wikidata links into `folder`; return the paths.
 
-    Every file is streamed from the canonical N-Quads and N-Triples on disk, so memory does not grow with
-    the dataset; the triple-only formats publish the union of the graphs.
+    Every file is streamed from the canonical N-Quads and N-Triples (already in `folder`), so memory does
+    not grow with the dataset; the triple-only formats publish the union of the graphs.
     """
     with tempfile.TemporaryDirectory(prefix=".dumps-", dir=folder) as scratch_name:
         scratch = Path(scratch_name)
-        nquads, ntriples, links = folder / f"{DUMP_STEM}.nq", folder / f"{DUMP_STEM}.nt", folder / f"{LINKS_STEM}.nt"
-        write_canonical(store, nquads, ntriples, scratch)
-        write_wikidata_links(ntriples, links)
+        links = folder / f"{LINKS_STEM}.nt"
+        write_wikidata_links(canonical.ntriples, links)
         jobs = []
-        for stem, formats, canonicals in ((DUMP_STEM, RDF_FORMATS, (nquads, ntriples)),
+        for stem, formats, canonicals in ((DUMP_STEM, RDF_FORMATS, (canonical.nquads, canonical.ntriples)),
                                           (LINKS_STEM, [f for f in RDF_FORMATS if f.key in ("ntriples", "turtle")], (links, links))):
             sources = {True: CanonicalDump.of(canonicals[0], True), False: CanonicalDump.of(canonicals[1], False)}
             jobs += [(fmt.key, sources[fmt.holds_quads], folder / f"{stem}{fmt.suffix}") for fmt in formats]
         jobs.sort(key=lambda job: -job[1].lines * (2 if job[0] == "jsonld" else 1))  # the longest first: the two workers finish together
         if jobs[0][1].lines < parallel_from:
-            for key, canonical, path in jobs:
-                write_format(key, canonical, path, base_iri, context, scratch)
+            for key, source, path in jobs:
+                write_format(key, source, path, base_iri, context, scratch)
         else:
-            # Fresh processes, not forks of this one, which holds the whole mapped store.
+            # Fresh processes, not forks of this one, which holds the seeds and the build's other state.
             with ProcessPoolExecutor(max_workers=2, mp_context=multiprocessing.get_context("forkserver")) as writers:
-                for done in [writers.submit(write_format, key, canonical, path, base_iri, context, scratch) for key, canonical, path in jobs]:
+                for done in [writers.submit(write_format, key, source, path, base_iri, context, scratch) for key, source, path in jobs]:
                     done.result()
-    return sorted(path for _key, _canonical, plain in jobs for path in (plain, plain.with_name(plain.name + ".gz")))
+    return sorted(path for _key, _source, plain in jobs for path in (plain, plain.with_name(plain.name + ".gz")))
 
 
 def write_format(key: str, canonical: CanonicalDump, path: Path, base_iri: str, context: dict[str, object], scratch: Path) -> None:

@@ -39,11 +39,11 @@ class MappedDataset:
         return list(ox.parse(published_nquads(self.store), ox.RdfFormat.N_QUADS))
 
 
-def locate_evidence(seeds: Seeds) -> tuple[dict[str, TextSpan], list[InputError]]:
-    """Return each fact's quote span, keyed by fact id, and an error for each quote not found."""
-    texts = {article.record.id: article for article in seeds.articles}
+def locate_evidence(articles: list[Article], facts: list[Record]) -> tuple[dict[str, TextSpan], list[InputError]]:
+    """Return each fact's quote span in its article, keyed by fact id, and an error for each quote not found."""
+    texts = {article.record.id: article for article in articles}
     spans, errors = {}, []
-    for fact in seeds.facts:
+    for fact in facts:
         article = texts[fact.fields["article"]]
         occurrence = int(fact.fields["occurrence"]) if "occurrence" in fact.fields else None
         try:
@@ -90,22 +90,23 @@ def represent_fact(fact: Record, span: TextSpan) -> list[ox.Quad]:
     return represent_record(fact, evidence)
 
 
-def shards(seeds: Seeds) -> Iterator[tuple[list[Article], list[Record]]]:
-    """Yield (articles, their facts) in groups of about SHARD_FACTS facts; an article never spans two shards."""
+def shards(seeds: Seeds, shard_facts: int = SHARD_FACTS) -> list[tuple[list[Article], list[Record]]]:
+    """Return (articles, their facts) in groups of about `shard_facts` facts; an article never spans two shards."""
     facts_of: dict[str, list[Record]] = {}
     for fact in seeds.facts:
         facts_of.setdefault(fact.fields["article"], []).append(fact)
+    groups: list[tuple[list[Article], list[Record]]] = []
     articles: list[Article] = []
     facts: list[Record] = []
-    yielded = False
     for article in seeds.articles:
         articles.append(article)
         facts += facts_of.get(article.record.id, [])
-        if len(facts) >= SHARD_FACTS:
-            yield articles, facts
-            articles, facts, yielded = [], [], True
-    if articles or not yielded:  # the actors are mapped even in a project without articles
-        yield articles, facts
+        if len(facts) >= shard_facts:
+            groups.append((articles, facts))
+            articles, facts = [], []
+    if articles or not groups:  # the actors are mapped even in a project without articles
+        groups.append((articles, facts))
+    return groups
 
 
 def read_mappings(project: Path) -> list[tuple[str, str]]:
@@ -126,18 +127,35 @@ def read_mappings(project: Path) -> list[tuple[str, str]]:
     return mappings
 
 
-def apply_mappings(seeds: Seeds, spans: dict[str, TextSpan], base_iri: str, ontology_turtle: str, mappings: list[tuple[str, str]]) -> ox.Store:
-    """Return a store holding the ontology and everything the mappings inserted (the records themselves are not kept).
+@dataclass(frozen=True, slots=True)
+class MappedShard:
+    """One shard's mapped graphs, the record each minted subject was made from, and the shard's input errors.
 
-    Each shard of articles gets a working store with the configuration, every actor, its articles and
-    their facts, and the ontology; so a mapping may join a fact with its article and with any actor,
-    but not with another article's records.
+    `store` holds the published graphs the mappings wrote plus the ontology in its working graph (the
+    SHACL shapes and the network query look stance properties up there); it is empty when `errors`
+    holds quotes that were not found, since facts without evidence cannot be mapped.
     """
-    store = ox.Store()
+
+    store: ox.Store
+    origins: dict[str, SourceLocation]
+    errors: list[InputError]
+
+
+def map_shards(seeds: Seeds, ontology_turtle: str, mappings: list[tuple[str, str]], base_iri: str,
+               groups: list[tuple[list[Article], list[Record]]]) -> Iterator[MappedShard]:
+    """Map each group of articles (see shards()) in its own store and yield it; raises InputErrors for a malformed mapping.
+
+    Each shard's store gets the configuration, every actor, its articles and their facts, and the ontology;
+    so a mapping may join a fact with its article and with any actor, but not with another article's
+    records (mappings/README.md). The records themselves are removed before the shard is yielded.
+    """
     ontology = ox.NamedNode(ONTOLOGY_GRAPH)
-    store.load(ontology_turtle.encode("utf-8"), format=ox.RdfFormat.TURTLE, to_graph=ontology)
     shared = represent_config(base_iri) + [quad for actor in seeds.actors for quad in represent_record(actor, {})]
-    for articles, facts in shards(seeds):
+    for articles, facts in groups:
+        spans, errors = locate_evidence(articles, facts)
+        if errors:
+            yield MappedShard(ox.Store(), {}, errors)
+            continue
         working = ox.Store()
         working.extend(shared)
         working.extend(quad for article in articles for quad in represent_article(article))
@@ -149,11 +167,11 @@ def apply_mappings(seeds: Seeds, spans: dict[str, TextSpan], base_iri: str, onto
             except SyntaxError as error:
                 raise InputErrors([InputError(SourceLocation(relative, _error_line(error)), f"malformed SPARQL Update: {error}")]) from None
         working.remove_graph(RECORDS)
-        working.remove_graph(ontology)
-        mapped = io.BytesIO()
-        working.dump(mapped, format=ox.RdfFormat.N_QUADS)  # copied inside Oxigraph, no Python object per quad
-        store.load(mapped.getvalue(), format=ox.RdfFormat.N_QUADS)
-    return store
+        records = [*seeds.actors, *(article.record for article in articles), *facts]
+        origins = record_origins(working, records)
+        unmapped = unmapped_records(working, records)
+        working.remove_graph(ox.NamedNode(ORIGINS_GRAPH))
+        yield MappedShard(working, origins, unmapped)
 
 
 def _error_line(error: SyntaxError) -> int:
@@ -179,8 +197,8 @@ def graph_ntriples(store: ox.Store, graph: ox.DefaultGraph | ox.NamedNode) -> by
     return buffer.getvalue()
 
 
-def canonical_graphs(store: ox.Store) -> Iterator[tuple[bytes, bytes]]:
-    """Yield each published graph as (its N-Triples as Oxigraph wrote them, its N-Quads sorted): the same store, the same bytes.
+def canonical_graphs(store: ox.Store) -> Iterator[tuple[ox.DefaultGraph | ox.NamedNode, bytes, bytes]]:
+    """Yield each published graph with its N-Triples as Oxigraph wrote them and its N-Quads sorted: the same store, the same bytes.
 
     Oxigraph's in-memory store iterates in insertion order, which SPARQL Update does not fix, so the
     order comes from sorting N-Triples lines, which Oxigraph writes without Python objects per quad.
@@ -190,20 +208,20 @@ def canonical_graphs(store: ox.Store) -> Iterator[tuple[bytes, bytes]]:
         triples = data.splitlines()
         triples.sort()
         if isinstance(graph, ox.DefaultGraph):
-            yield data, b"".join(line + b"\n" for line in triples)
+            yield graph, data, b"".join(line + b"\n" for line in triples)
         else:
             graph_end = f" <{graph.value}> .\n".encode()  # replaces the N-Triples line's final " ."
-            yield data, b"".join(line[:-2] + graph_end for line in triples)
+            yield graph, data, b"".join(line[:-2] + graph_end for line in triples)
 
 
 def published_nquads(store: ox.Store) -> bytes:
-    """Return the published quads as canonical N-Quads (for small datasets; dumps.write_canonical streams them)."""
-    return b"".join(nquads for _triples, nquads in canonical_graphs(store))
+    """Return the published quads as canonical N-Quads (for small datasets; canonical.CanonicalWriter streams them)."""
+    return b"".join(nquads for _graph, _triples, nquads in canonical_graphs(store))
 
 
-def record_origins(store: ox.Store, seeds: Seeds) -> dict[str, SourceLocation]:
+def record_origins(store: ox.Store, records: list[Record]) -> dict[str, SourceLocation]:
     """Return, for each IRI a mapping minted, the location of the record it was made from."""
-    locations = {f"tag:linkeddata,2026:{record.type}/{record.id}": record.location for record in seeds.records()}
+    locations = {f"tag:linkeddata,2026:{record.type}/{record.id}": record.location for record in records}
     origins = {}
     for quad in store.quads_for_pattern(None, ox.NamedNode(RECORD.madeFrom), None, ox.NamedNode(ORIGINS_GRAPH)):
         location = locations.get(quad.object.value)
@@ -213,26 +231,33 @@ def record_origins(store: ox.Store, seeds: Seeds) -> dict[str, SourceLocation]:
 
 
 def map_seeds(seeds: Seeds, ontology_turtle: str, mappings: list[tuple[str, str]], base_iri: str) -> MappedDataset:
-    """Return the published dataset for the seeds; raises InputErrors if a quote cannot be located."""
-    spans, errors = locate_evidence(seeds)
+    """Return the whole published dataset in one store (for small projects and tests); raises InputErrors on bad input.
+
+    `build` never holds the whole dataset: it validates and writes shard by shard (release.check_project).
+    """
+    store = ox.Store()
+    store.load(ontology_turtle.encode("utf-8"), format=ox.RdfFormat.TURTLE, to_graph=ox.NamedNode(ONTOLOGY_GRAPH))
+    origins: dict[str, SourceLocation] = {}
+    errors: list[InputError] = []
+    for shard in map_shards(seeds, ontology_turtle, mappings, base_iri, shards(seeds)):
+        errors += shard.errors
+        origins.update(shard.origins)
+        shard.store.remove_graph(ox.NamedNode(ONTOLOGY_GRAPH))
+        mapped = io.BytesIO()
+        shard.store.dump(mapped, format=ox.RdfFormat.N_QUADS)  # copied inside Oxigraph, no Python object per quad
+        store.load(mapped.getvalue(), format=ox.RdfFormat.N_QUADS)
     if errors:
-        raise InputErrors(errors)
-    store = apply_mappings(seeds, spans, base_iri, ontology_turtle, mappings)
-    unmapped = unmapped_records(store, seeds)
-    if unmapped:
-        raise InputErrors(unmapped)
-    origins = record_origins(store, seeds)
-    store.remove_graph(ox.NamedNode(ORIGINS_GRAPH))
+        raise InputErrors(sorted(set(errors)))
     count = len(store) - sum(1 for _ in store.quads_for_pattern(None, None, None, ox.NamedNode(ONTOLOGY_GRAPH)))
     return MappedDataset(store, origins, count)
 
 
-def unmapped_records(store: ox.Store, seeds: Seeds) -> list[InputError]:
-    """Return an error for each seed record no mapping published anything from (it would vanish silently)."""
+def unmapped_records(store: ox.Store, records: list[Record]) -> list[InputError]:
+    """Return an error for each record no mapping published anything from (it would vanish silently)."""
     made_from = {quad.object.value for quad in store.quads_for_pattern(None, ox.NamedNode(RECORD.madeFrom), None, ox.NamedNode(ORIGINS_GRAPH))}
     return [
         InputError(record.location, f"{record.type} {record.id!r}: the mappings in mappings/ published nothing from this record; "
                    "check that the concepts it names are complete in ontology/ (a stance needs ld:affirmedPhrase and ld:negatedPhrase)")
-        for record in seeds.records()
+        for record in records
         if f"tag:linkeddata,2026:{record.type}/{record.id}" not in made_from
     ]

@@ -27,22 +27,37 @@ def _plain(value: Any) -> Any:
     return value["value"] if isinstance(value, dict) else value
 
 
+class NetworkCollector:
+    """Gathers nodes and edges from network query rows, batch by batch (a build queries shard by shard)."""
+
+    def __init__(self) -> None:
+        self.nodes: dict[str, dict[str, Any]] = {}
+        self.edges: dict[str, dict[str, Any]] = {}
+
+    def add(self, bindings: list[dict[str, Any]]) -> None:
+        """Add rows of the network query (SPARQL JSON bindings or plain values)."""
+        for raw in bindings:
+            row = {name: _plain(value) for name, value in raw.items()}
+            for role in ("holder", "target"):
+                node = self.nodes.setdefault(row[role], {"id": row[role], "label": row[f"{role}Label"], "kind": row.get(f"{role}Kind", "actor"), "degree": 0})
+                node["degree"] += 1
+            negated = row["polarity"].endswith("#Negated")
+            verb = row["stance"] if not negated else f"does not {row['stance'].removesuffix('s')}"
+            self.edges.setdefault(row["fact"], {
+                "id": row["fact"], "source": row["holder"], "target": row["target"], "stance": row["stance"], "negated": negated,
+                "label": verb, "quote": row["quote"], "speaker": row.get("speakerLabel", ""), "article": row["article"], "date": row.get("date", ""),
+            })
+
+    def elements(self) -> dict[str, list[dict[str, Any]]]:
+        """Return Cytoscape-style nodes and edges, each sorted by id."""
+        return {"nodes": [self.nodes[key] for key in sorted(self.nodes)], "edges": [self.edges[key] for key in sorted(self.edges)]}
+
+
 def network_elements(bindings: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
     """Return Cytoscape-style nodes and edges from the network query's rows (SPARQL JSON bindings or plain values)."""
-    nodes: dict[str, dict[str, Any]] = {}
-    edges: dict[str, dict[str, Any]] = {}
-    for raw in bindings:
-        row = {name: _plain(value) for name, value in raw.items()}
-        for role in ("holder", "target"):
-            node = nodes.setdefault(row[role], {"id": row[role], "label": row[f"{role}Label"], "kind": row.get(f"{role}Kind", "actor"), "degree": 0})
-            node["degree"] += 1
-        negated = row["polarity"].endswith("#Negated")
-        verb = row["stance"] if not negated else f"does not {row['stance'].removesuffix('s')}"
-        edges.setdefault(row["fact"], {
-            "id": row["fact"], "source": row["holder"], "target": row["target"], "stance": row["stance"], "negated": negated,
-            "label": verb, "quote": row["quote"], "speaker": row.get("speakerLabel", ""), "article": row["article"], "date": row.get("date", ""),
-        })
-    return {"nodes": [nodes[key] for key in sorted(nodes)], "edges": [edges[key] for key in sorted(edges)]}
+    collector = NetworkCollector()
+    collector.add(bindings)
+    return collector.elements()
 
 
 @dataclass(frozen=True, slots=True)

@@ -40,6 +40,14 @@ class Progress:
         elif self.enabled:
             log.info("%s [%d/%d] %s (%.2f s)", self.job, self.done, self.steps, name, time.perf_counter() - started)
 
+    def detail(self, done: int, total: int, unit: str) -> None:
+        """Show how far the current step is: on the bar's label, or as a log line at every tenth of the way."""
+        if self._bar is not None:
+            self._bar.label = f"{self.job}: {done}/{total} {unit}"
+            self._bar.render_progress()
+        elif self.enabled and total >= 10 and done % (total // 10) == 0:
+            log.info("%s: %d/%d %s", self.job, done, total, unit)
+
     def close(self) -> float:
         """Finish the bar and return the total seconds the job took."""
         if self._bar is not None:

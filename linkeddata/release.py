@@ -9,6 +9,7 @@ import subprocess
 import sys
 import tempfile
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,18 +17,19 @@ import pyoxigraph as ox
 from rdflib import Graph
 from rdflib.compare import to_canonical_graph
 
+from linkeddata.canonical import CanonicalFiles, CanonicalWriter
 from linkeddata.description import count_dataset, describe_release
-from linkeddata.dumps import LINKS_STEM, write_dumps
+from linkeddata.dumps import DUMP_STEM, LINKS_STEM, write_dumps
 from linkeddata.errors import InputError, InputErrors, SourceLocation
 from linkeddata.file_digests import file_sha256
-from linkeddata.mapping import WORKING_GRAPHS, MappedDataset, map_seeds, read_mappings
-from linkeddata.network import network_elements, network_json, network_query, render_svg
+from linkeddata.mapping import map_shards, read_mappings, shards
+from linkeddata.network import NetworkCollector, network_json, network_query, render_svg
 from linkeddata.progress import Progress
-from linkeddata.release_diff import diff_facts, facts_in_store, read_release_facts, release_id, write_diff
+from linkeddata.release_diff import Fact, diff_facts, facts_in_store, read_release_facts, release_id, write_diff
 from linkeddata.release_store import STORE_DIR, write_release_store
 from linkeddata.settings import Settings
 from linkeddata.sources import Seeds, read_seeds
-from linkeddata.validation import ValidationOutcome, check_graph
+from linkeddata.validation import ShardedValidation, ValidationOutcome
 from linkeddata.vocabulary import Vocabulary, read_vocabulary
 
 CHECKSUMS = "SHA256SUMS"
@@ -35,30 +37,65 @@ KEPT_RELEASES = 2
 
 
 @dataclass(frozen=True, slots=True)
+class ShardResults:
+    """What a build gathers from the shards for the release: the canonical dumps, the network and the facts."""
+
+    canonical: CanonicalFiles
+    network: NetworkCollector
+    facts: dict[str, Fact]
+
+
+@dataclass(frozen=True, slots=True)
 class CheckedProject:
-    """A project that passed every check: its vocabulary, seeds, mapped data and SHACL outcome."""
+    """A project that passed every check: its vocabulary, seeds and SHACL outcome, and for a build what it gathered."""
 
     vocabulary: Vocabulary
     seeds: Seeds
-    mapped: MappedDataset
     outcome: ValidationOutcome
+    results: ShardResults | None  # None for `validate`, which writes nothing
 
 
-def check_project(settings: Settings, progress: Progress) -> CheckedProject:
-    """Read, map and validate the project; raises InputErrors with every problem found."""
+def check_project(settings: Settings, progress: Progress, staging: Path | None = None) -> CheckedProject:
+    """Read, map and validate the project shard by shard; raises InputErrors with every problem found.
+
+    With a `staging` folder (a build) each valid shard's graphs also go to the canonical dumps there, and its
+    network rows and facts are kept, so that the whole dataset is never held in one store: a million facts
+    would take about 12 GiB in Oxigraph's in-memory store.
+    """
     project = settings.project_dir
     with progress.step("reading ontology and shapes"):
         vocabulary = read_vocabulary(project)
         read_context(project)  # checked here so that `validate` catches a broken context too
     with progress.step("reading seeds"):
         seeds = read_seeds(project, vocabulary)
-    with progress.step("mapping records and locating quotes"):
-        mapped = map_seeds(seeds, vocabulary.ontology_turtle, read_mappings(project), settings.base_iri)
-    with progress.step("validating with SHACL"):
-        outcome = check_graph(mapped, vocabulary)
-    if outcome.violations:
-        raise InputErrors(outcome.violations)
-    return CheckedProject(vocabulary, seeds, mapped, outcome)
+    with progress.step("mapping, locating quotes and validating with SHACL"):
+        groups = shards(seeds)
+        validation = ShardedValidation(vocabulary, single_shard=len(groups) == 1)
+        errors: list[InputError] = []
+        with ExitStack() as cleanup:
+            writer = None
+            if staging is not None:
+                scratch = Path(cleanup.enter_context(tempfile.TemporaryDirectory(prefix=".canonical-", dir=staging)))
+                writer = CanonicalWriter(staging / f"{DUMP_STEM}.nq", staging / f"{DUMP_STEM}.nt", scratch)
+                cleanup.callback(writer.abandon)
+            network, facts = NetworkCollector(), {}
+            mapped = map_shards(seeds, vocabulary.ontology_turtle, read_mappings(project), settings.base_iri, groups)
+            for number, shard in enumerate(mapped, start=1):
+                progress.detail(number, len(groups), "shards")
+                errors += shard.errors
+                if shard.errors:
+                    continue
+                validation.check(shard.store, shard.origins)
+                if writer is not None:
+                    writer.add(shard.store)
+                    network.add(network_rows(shard.store))
+                    facts.update(facts_in_store(shard.store))
+            outcome = validation.outcome()
+            errors += outcome.violations
+            if errors:
+                raise InputErrors(sorted(set(errors)))
+            results = ShardResults(writer.finish(), network, facts) if writer is not None else None
+    return CheckedProject(vocabulary, seeds, outcome, results)
 
 
 def read_context(project: Path) -> dict[str, object]:
@@ -86,22 +123,23 @@ def _checksums(folder: Path) -> str:
 
 
 def write_release(checked: CheckedProject, settings: Settings, folder: Path, previous: Path | None = None) -> None:
-    """Write every file of a release into `folder`; `previous` is the release it replaces, for diff.json/diff.txt."""
+    """Write every file of a release into `folder`, beside the canonical dumps check_project put there;
+    `previous` is the release it replaces, for diff.json/diff.txt."""
     project = settings.project_dir
     context = read_context(project)
-    store = checked.mapped.store
-    # The queries over the whole dataset run side by side: pyoxigraph releases the GIL while it evaluates.
-    with ThreadPoolExecutor(max_workers=2) as queries:
-        network = queries.submit(write_network, store, folder)
+    assert checked.results is not None, "a build's check gathers the shards' results"
+    results = checked.results
+    with tempfile.TemporaryDirectory(prefix=".counts-", dir=folder) as scratch, ThreadPoolExecutor(max_workers=2) as side:
+        # The previous release's facts come from its on-disk store (pyoxigraph releases the GIL meanwhile).
+        old_facts = side.submit(lambda: read_release_facts(previous) if previous is not None else {})
+        counts = count_dataset(results.canonical, Path(scratch))
         # The diff is the one history-dependent part of a release (the dumps stay byte-identical for the same
         # seeds). It leaves out the release ids, which would otherwise make every rebuild a new release.
-        old_facts = queries.submit(lambda: read_release_facts(previous) if previous is not None else {})
-        new_facts = queries.submit(facts_in_store, store)
-        counts = queries.submit(count_dataset, store, WORKING_GRAPHS)
-        write_diff(diff_facts(old_facts.result(), new_facts.result()), folder)
-        network.result()
-        counts_of_dataset = counts.result()
-    dumps = write_dumps(folder, store, settings.base_iri, context)
+        write_diff(diff_facts(old_facts.result(), results.facts), folder)
+    elements = results.network.elements()
+    (folder / "network.json").write_text(network_json(elements), encoding="utf-8")
+    (folder / "network.svg").write_text(render_svg(elements, "Who supports, recognizes or condemns whom"), encoding="utf-8")
+    dumps = write_dumps(folder, results.canonical, settings.base_iri, context)
     (folder / "context.jsonld").write_text(json.dumps(context, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
     for name in ("linkeddata.ttl", "shapes.ttl"):
         shutil.copyfile(project / "ontology" / name, folder / ("ontology.ttl" if name == "linkeddata.ttl" else name))
@@ -113,21 +151,16 @@ def write_release(checked: CheckedProject, settings: Settings, folder: Path, pre
     (folder / "shacl-report.ttl").write_bytes(_sorted_turtle(report))
     sources = [(a.record.id, a.record.fields["title"], a.record.fields["url"]) for a in checked.seeds.articles]
     link_count = (folder / f"{LINKS_STEM}.nt").read_bytes().count(b"\n")
-    description = describe_release(counts_of_dataset, link_count, sources, dumps, settings.base_iri)
+    description = describe_release(counts, link_count, sources, dumps, settings.base_iri)
     (folder / "void.ttl").write_bytes(_sorted_turtle(description))
     write_release_store(folder, settings.base_iri)
     (folder / CHECKSUMS).write_text(_checksums(folder), encoding="utf-8")
 
 
-def write_network(store: ox.Store, folder: Path) -> None:
-    """Write the alliance network (network.json and a deterministic network.svg), drawn from the network query.
-
-    `store` holds the published graphs and the ontology, whose stance properties the query looks up.
-    """
+def network_rows(store: ox.Store) -> list[dict[str, object]]:
+    """Return the network query's rows (SPARQL JSON bindings) over a store holding published graphs and the ontology."""
     rows = json.loads(store.query(network_query(), use_default_graph_as_union=True).serialize(format=ox.QueryResultsFormat.JSON))
-    elements = network_elements(rows["results"]["bindings"])
-    (folder / "network.json").write_text(network_json(elements), encoding="utf-8")
-    (folder / "network.svg").write_text(render_svg(elements, "Who supports, recognizes or condemns whom"), encoding="utf-8")
+    return rows["results"]["bindings"]  # type: ignore[no-any-return]
 
 
 def document_ontology(ontology: Path) -> bytes:
@@ -222,14 +255,14 @@ def build(settings: Settings, *, show_progress: bool = True) -> tuple[Path, Chec
     errors = check_out_dir(out_dir)
     if errors:
         raise InputErrors(errors)
-    progress = Progress("build", 6, enabled=show_progress)
+    progress = Progress("build", 5, enabled=show_progress)
     try:
-        checked = check_project(settings, progress)
         store = releases_dir(out_dir)
         store.mkdir(parents=True, exist_ok=True)
         staging = Path(tempfile.mkdtemp(prefix=f".staging-{os.getpid()}-", dir=store))
         staging.chmod(0o755)
         try:
+            checked = check_project(settings, progress, staging)
             previous = out_dir.resolve() if out_dir.is_symlink() and out_dir.exists() else None
             with progress.step("writing dumps and description"):
                 write_release(checked, settings, staging, previous)
@@ -245,7 +278,7 @@ def build(settings: Settings, *, show_progress: bool = True) -> tuple[Path, Chec
 
 def validate_project(settings: Settings, *, show_progress: bool = True) -> CheckedProject:
     """Run every check of `build` and write nothing; raises InputErrors on bad input."""
-    progress = Progress("validate", 4, enabled=show_progress)
+    progress = Progress("validate", 3, enabled=show_progress)
     try:
         return check_project(settings, progress)
     finally:

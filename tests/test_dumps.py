@@ -17,6 +17,7 @@ from rdflib.compare import isomorphic
 from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
 from rdflib.namespace import OWL, RDF, RDFS, VOID
 
+from linkeddata.canonical import CanonicalWriter
 from linkeddata.dumps import CanonicalDump, DumpMismatch, check_reparses, write_dumps
 from linkeddata.formats import RDF_BY_KEY
 from linkeddata.mapping import map_seeds, read_mappings
@@ -203,7 +204,10 @@ def test_dumps_written_by_two_processes_are_the_bytes_written_in_process(release
     vocabulary = read_vocabulary(PROJECT)
     mapped = map_seeds(read_seeds(PROJECT, vocabulary), vocabulary.ontology_turtle, read_mappings(PROJECT), BASE)
     context = json.loads((PROJECT / "ontology" / "context.jsonld").read_text(encoding="utf-8"))
-    written = write_dumps(tmp_path, mapped.store, BASE, context, parallel_from=0)
+    (tmp_path / "scratch").mkdir()
+    writer = CanonicalWriter(tmp_path / "alliances.nq", tmp_path / "alliances.nt", tmp_path / "scratch")
+    writer.add(mapped.store)
+    written = write_dumps(tmp_path, writer.finish(), BASE, context, parallel_from=0)
     assert len(written) == 16 and not [p for p in tmp_path.iterdir() if p.name.startswith(".dumps-")]
     for path in written:
         assert path.read_bytes() == (release / path.name).read_bytes(), f"{path.name} differs"

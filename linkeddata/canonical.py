@@ -1,0 +1,121 @@
+"""Gathers the published graphs, shard by shard, into the canonical files every dump is written from.
+
+The canonical N-Quads hold the default graph, then each named graph in IRI order, lines sorted within each;
+the canonical N-Triples hold the union of the graphs, sorted and distinct. Same seeds, same bytes. Nothing
+here grows with the dataset in memory: named graphs are spooled to disk as they come, and GNU sort (bytewise,
+spilling to disk) orders the default graph and the union.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO
+
+import pyoxigraph as ox
+
+from linkeddata.mapping import canonical_graphs
+
+SORT_BUFFER = "512M"
+"""Memory GNU sort may use before it spills sorted runs to disk: the union of a million facts' graphs is
+about 4 GB of N-Triples, and sorting it in Python would hold every line as an object."""
+BYTEWISE = {**os.environ, "LC_ALL": "C"}
+
+
+def sort_command(output: Path | None, scratch: Path, *, unique: bool) -> list[str]:
+    """Return the command that sorts lines bytewise (run it with env=BYTEWISE), spilling to `scratch`."""
+    command = ["sort", "-S", SORT_BUFFER, "-T", str(scratch)]
+    return command + (["-u"] if unique else []) + (["-o", str(output)] if output is not None else [])
+
+
+@dataclass(frozen=True, slots=True)
+class CanonicalFiles:
+    """The canonical N-Quads and N-Triples of a release, and the quads in each graph ("" for the default graph)."""
+
+    nquads: Path
+    ntriples: Path
+    quads: int
+    graph_quads: dict[str, int]
+
+
+class CanonicalWriter:
+    """Takes the published graphs of one shard store after another; finish() writes the canonical files."""
+
+    def __init__(self, nquads: Path, ntriples: Path, scratch: Path) -> None:
+        self.nquads, self.ntriples, self.scratch = nquads, ntriples, scratch
+        self.spool = (scratch / "graphs.nq").open("w+b")
+        self.chunks: dict[str, list[tuple[int, int]]] = {}
+        self.default_graph = scratch / "default.nt"
+        self.union = self._sorter(ntriples)
+        self.defaults = self._sorter(self.default_graph)
+
+    def _sorter(self, output: Path) -> subprocess.Popen[bytes]:
+        return subprocess.Popen(sort_command(output, self.scratch, unique=True), stdin=subprocess.PIPE, env=BYTEWISE)
+
+    def add(self, store: ox.Store) -> None:
+        """Spool the published graphs of one shard's store."""
+        for graph, triples, quads in canonical_graphs(store):
+            _feed(self.union, triples)
+            if isinstance(graph, ox.DefaultGraph):
+                _feed(self.defaults, triples)
+            else:
+                self.chunks.setdefault(graph.value, []).append((self.spool.tell(), len(quads)))
+                self.spool.write(quads)
+
+    def finish(self) -> CanonicalFiles:
+        """Write the canonical N-Quads (the union N-Triples are sorted meanwhile) and return what was written."""
+        for sorter in (self.defaults, self.union):
+            _close(sorter)
+        graph_quads = {}
+        with self.nquads.open("wb") as output:
+            with self.default_graph.open("rb") as default_graph:
+                shutil.copyfileobj(default_graph, output, 1 << 22)
+            graph_quads[""] = _count_lines(self.default_graph)
+            for name in sorted(self.chunks):
+                data = self._graph(name)
+                output.write(data)
+                graph_quads[name] = data.count(b"\n")
+        self.spool.close()
+        return CanonicalFiles(self.nquads, self.ntriples, sum(graph_quads.values()), graph_quads)
+
+    def _graph(self, name: str) -> bytes:
+        pieces = []
+        for offset, length in self.chunks[name]:
+            self.spool.seek(offset)
+            pieces.append(self.spool.read(length))
+        if len(pieces) == 1:
+            return pieces[0]
+        # A graph written by several shards (a mapping may write into any graph): merged as a set, sorted.
+        return b"".join(line + b"\n" for line in sorted(set(b"".join(pieces).splitlines())))
+
+    def abandon(self) -> None:
+        """Stop the sorters and close the spool (the build failed; the caller removes the scratch folder)."""
+        for sorter in (self.defaults, self.union):
+            if sorter.poll() is None:
+                sorter.kill()
+                sorter.wait()
+        self.spool.close()
+
+
+def _feed(sorter: subprocess.Popen[bytes], data: bytes) -> None:
+    stdin: IO[bytes] | None = sorter.stdin
+    assert stdin is not None
+    stdin.write(data)
+
+
+def _close(sorter: subprocess.Popen[bytes]) -> None:
+    assert sorter.stdin is not None
+    sorter.stdin.close()
+    if sorter.wait() != 0:
+        raise OSError(f"sort exited with status {sorter.returncode} while ordering the canonical dumps")
+
+
+def _count_lines(path: Path) -> int:
+    lines = 0
+    with path.open("rb") as handle:
+        while chunk := handle.read(1 << 22):
+            lines += chunk.count(b"\n")
+    return lines
