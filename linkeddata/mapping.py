@@ -1,4 +1,4 @@
-"""Applies the declarative mappings in `mappings/` to the seed records and returns the published dataset."""
+"""Applies the declarative mappings in `mappings/` to the seed records, shard by shard (map_shards)."""
 
 from __future__ import annotations
 
@@ -21,13 +21,8 @@ WORKING_GRAPHS = {RECORDS_GRAPH, ONTOLOGY_GRAPH, ORIGINS_GRAPH}
 
 @dataclass(frozen=True, slots=True)
 class MappedDataset:
-    """The mapped store, its published quad count, and for each minted subject the record that made it.
-
-    The store holds the published quads plus the ontology in its working graph (the SHACL shapes and
-    the network query look stance properties up there); everything that reads "the dataset" goes
-    through published_graphs(). One store serves mapping, validation, network and dumps: at 300k
-    quads each extra copy cost ~200 MB.
-    """
+    """The whole mapped dataset in one store (map_seeds), its published quad count, and for each minted subject the
+    record that made it; the store holds the published quads plus the ontology in its working graph."""
 
     store: ox.Store
     origins: dict[str, SourceLocation]
