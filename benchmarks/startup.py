@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import hashlib
-import json
 import shutil
 import statistics
 import tempfile
@@ -24,7 +23,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from linkeddata.release_store import STORE_DIR, STORE_MANIFEST, load_release_context
+from linkeddata.release_store import STORE_DIR, STORE_MANIFEST, load_release_context, write_store_manifest
 from linkeddata.store import release_base_iri
 
 from build import serve_once  # a sibling script: the same start-up measurement as the build benchmark
@@ -49,11 +48,11 @@ def replicated_release(release: Path, copies: int, folder: Path) -> int:
         started = time.perf_counter()
         store.bulk_load(renamed, format=ox.RdfFormat.N_QUADS)
         print(f"  copy {copy + 1}/{copies} loaded in {time.perf_counter() - started:.1f} s", flush=True)
-    load_release_context(store, folder, release_base_iri(folder / "void.ttl"))
+    base_iri = release_base_iri(folder / "void.ttl")
+    load_release_context(store, folder, base_iri)
     store.optimize()
-    quads = len(store)
+    quads = write_store_manifest(folder, store, base_iri, {"replicated_from": str(release), "copies": copies})
     del store
-    (folder / STORE_MANIFEST).write_text(json.dumps({"quads": quads, "replicated_from": str(release), "copies": copies}, indent=1) + "\n", encoding="utf-8")
     sums = "".join(f"{hashlib.sha256((folder / name).read_bytes()).hexdigest()}  {name}\n" for name in sorted([*COPIED_FILES, STORE_MANIFEST]))
     (folder / "SHA256SUMS").write_text(sums, encoding="utf-8")
     return quads

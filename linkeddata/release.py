@@ -44,6 +44,12 @@ class ShardResults:
     network: NetworkCollector
     facts: dict[str, Fact]
 
+    def drop_network_and_facts(self) -> None:
+        """Free the network and the facts once diff and network files are written (~2 GiB at a million facts)."""
+        self.network.nodes.clear()
+        self.network.edges.clear()
+        self.facts.clear()
+
 
 @dataclass(frozen=True, slots=True)
 class CheckedProject:
@@ -136,9 +142,12 @@ def write_release(checked: CheckedProject, settings: Settings, folder: Path, pre
         # The diff is the one history-dependent part of a release (the dumps stay byte-identical for the same
         # seeds). It leaves out the release ids, which would otherwise make every rebuild a new release.
         write_diff(diff_facts(old_facts.result(), results.facts), folder)
+        del old_facts  # the previous release's facts: as large as ours
     elements = results.network.elements()
     (folder / "network.json").write_text(network_json(elements), encoding="utf-8")
     (folder / "network.svg").write_text(render_svg(elements, "Who supports, recognizes or condemns whom"), encoding="utf-8")
+    del elements
+    results.drop_network_and_facts()  # the dumps and the store's bulk load come next, and need memory of their own
     dumps = write_dumps(folder, results.canonical, settings.base_iri, context)
     (folder / "context.jsonld").write_text(json.dumps(context, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
     for name in ("linkeddata.ttl", "shapes.ttl"):

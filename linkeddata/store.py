@@ -192,17 +192,16 @@ def open_release_store(release_dir: Path, manifest: StoreManifest | None) -> Ser
     """Return served data whose query workers each open the release's on-disk store read-only."""
     path = release_dir / STORE_DIR
     if manifest is None:
-        raise _problem(path, "missing: this release has no on-disk store (built by an older version); run `linkeddata build` again")
+        raise _problem(path, "missing, or its store.json lacks what `serve` needs: built by an older version; run `linkeddata build` again")
     verify_checksums(release_dir, ("ontology.ttl", "void.ttl", STORE_MANIFEST))
-    base_iri = release_base_iri(release_dir / "void.ttl")
     try:
-        store = ox.Store.read_only(str(path))
-        names = frozenset(graph.value for graph in store.named_graphs() if isinstance(graph, ox.NamedNode))
+        store = ox.Store.read_only(str(path))  # opened once here so that a damaged store is an error now, not in every query
     except OSError as error:
         raise _problem(path, f"cannot open the on-disk store: {error}; run `linkeddata build` again") from None
     # Every worker opens its own read-only handle after the fork; the parent keeps none open across it.
     del store
-    return ServedData(ox.Store(), names, release_dir, base_iri, True, manifest.quads, _release_digest(release_dir)[:20], store_path=path)
+    return ServedData(ox.Store(), manifest.graphs, release_dir, manifest.base_iri, True, manifest.quads, _release_digest(release_dir)[:20],
+                      store_path=path)
 
 
 def _release_digest(release_dir: Path) -> str:
