@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import gzip
 import hashlib
-import io
 import json
 import multiprocessing
 import subprocess
@@ -201,8 +200,8 @@ def write_dump(fmt: RdfFormat, canonical: CanonicalDump, path: Path, base_iri: s
     """Write one dump from its canonical file (dataset formats from N-Quads, the others from N-Triples), streaming."""
     statements = ox.parse(path=str(canonical.path), format=ox.RdfFormat.N_QUADS if canonical.holds_quads else ox.RdfFormat.N_TRIPLES)
     if fmt.key == "jsonld":
-        with path.open("wb") as output:
-            write_jsonld(statements, context, io.BufferedWriter(output, 1 << 20))  # type: ignore[arg-type]
+        with path.open("wb", buffering=1 << 20) as output:
+            write_jsonld(statements, context, output)  # type: ignore[arg-type]
     elif fmt.key in ("turtle", "trig"):
         ox.serialize(statements, output=str(path), format=fmt.oxigraph, prefixes=dataset_prefixes(base_iri))
         sort_prefix_lines(path)
