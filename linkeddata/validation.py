@@ -87,7 +87,7 @@ class ShardedValidation:
     looks only at a focus node's own article graph and the actors: a fact's evidence and quote lie in its
     article, and a direct stance triple is written into the article graph of the affirmed fact it comes
     from. So each shard reports what validating the union would report for its nodes, and the actors'
-    findings, repeated in every shard, are kept once (tests/test_shacl_compiled.py compares with
+    findings, repeated in every shard, are kept once (tests/test_sharding.py compares with
     pySHACL over the whole graph). A build of one small shard runs pySHACL itself and publishes its report.
     """
 
