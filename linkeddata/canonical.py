@@ -17,6 +17,7 @@ from typing import IO
 
 import pyoxigraph as ox
 
+from linkeddata.file_digests import file_digest
 from linkeddata.mapping import canonical_graphs
 
 SORT_BUFFER = "512M"
@@ -73,7 +74,7 @@ class CanonicalWriter:
         with self.nquads.open("wb") as output:
             with self.default_graph.open("rb") as default_graph:
                 shutil.copyfileobj(default_graph, output, 1 << 22)
-            graph_quads[""] = _count_lines(self.default_graph)
+            graph_quads[""] = file_digest(self.default_graph).lines
             for name in sorted(self.chunks):
                 data = self._graph(name)
                 output.write(data)
@@ -112,10 +113,3 @@ def _close(sorter: subprocess.Popen[bytes]) -> None:
     if sorter.wait() != 0:
         raise OSError(f"sort exited with status {sorter.returncode} while ordering the canonical dumps")
 
-
-def _count_lines(path: Path) -> int:
-    lines = 0
-    with path.open("rb") as handle:
-        while chunk := handle.read(1 << 22):
-            lines += chunk.count(b"\n")
-    return lines

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import gzip
-import hashlib
 import json
 import multiprocessing
 import subprocess
@@ -20,7 +19,7 @@ from rdflib import Dataset
 from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
 
 from linkeddata.canonical import BYTEWISE, CanonicalFiles, sort_command
-from linkeddata.file_digests import file_digest
+from linkeddata.file_digests import FileDigest, file_digest, stream_digest
 from linkeddata.formats import RDF_BY_KEY, RDF_FORMATS, RdfFormat
 from linkeddata.namespaces import PREFIXES
 
@@ -179,21 +178,18 @@ class CanonicalDump:
 
     def digest_sorted(self, scratch: Path) -> str:
         if self.sorted_sha256 is None:
-            self.sorted_sha256 = sorted_digest(self.path, scratch)[0]
+            self.sorted_sha256 = sorted_digest(self.path, scratch).sha256
         return self.sorted_sha256
 
 
-def sorted_digest(path: Path, scratch: Path) -> tuple[str, int]:
-    """Return the SHA-256 and line count of a file's lines sorted bytewise (by GNU sort, which spills to disk)."""
-    digest, lines = hashlib.sha256(), 0
+def sorted_digest(path: Path, scratch: Path) -> FileDigest:
+    """Return the digest of a file's lines sorted bytewise (by GNU sort, which spills to disk)."""
     with subprocess.Popen([*sort_command(None, scratch, unique=False), str(path)], stdout=subprocess.PIPE, env=BYTEWISE) as sorter:
         assert sorter.stdout is not None
-        while chunk := sorter.stdout.read(1 << 22):
-            digest.update(chunk)
-            lines += chunk.count(b"\n")
+        digest = stream_digest(sorter.stdout)
     if sorter.returncode != 0:
         raise OSError(f"sort exited with status {sorter.returncode} on {path.name}")
-    return digest.hexdigest(), lines
+    return digest
 
 
 def write_dump(fmt: RdfFormat, canonical: CanonicalDump, path: Path, base_iri: str, context: dict[str, object]) -> None:
@@ -233,12 +229,10 @@ def check_reparses(fmt: RdfFormat, path: Path, canonical: CanonicalDump, scratch
     try:
         ox.serialize(ox.parse(path=str(path), format=parse_format), output=str(reparsed),
                      format=ox.RdfFormat.N_QUADS if canonical.holds_quads else ox.RdfFormat.N_TRIPLES)
-        written = file_digest(reparsed)
-        same, lines = written.sha256, written.lines
-        if same != canonical.sha256:
-            same, lines = sorted_digest(reparsed, scratch)
-            if same != canonical.digest_sorted(scratch):
-                raise DumpMismatch(f"{fmt.key} dump re-parses to {lines} statements that differ from the {canonical.lines} written")
+        if file_digest(reparsed).sha256 != canonical.sha256:
+            written = sorted_digest(reparsed, scratch)
+            if written.sha256 != canonical.digest_sorted(scratch):
+                raise DumpMismatch(f"{fmt.key} dump re-parses to {written.lines} statements that differ from the {canonical.lines} written")
     finally:
         reparsed.unlink(missing_ok=True)
     if canonical.lines <= INDEPENDENT_REPARSE_MAX_QUADS:
