@@ -11,7 +11,7 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import FOAF
 
 from linkeddata.canonical import BYTEWISE, CanonicalFiles, sort_command
-from linkeddata.file_digests import file_digest
+from linkeddata.file_digests import FileDigest
 from linkeddata.formats import RDF_FORMATS
 from linkeddata.namespaces import DCAT, DCTERMS, LD, ONTOLOGY_IRI, OWL, PREFIXES, RDF, RDFS, SCHEMA, VOID, XSD
 
@@ -32,9 +32,8 @@ def _media_type_of(name: str) -> str:
     return "text/plain"
 
 
-def _add_distribution(graph: Graph, dataset: URIRef, base_iri: str, path: Path) -> None:
+def _add_distribution(graph: Graph, dataset: URIRef, base_iri: str, path: Path, digest: FileDigest) -> None:
     download = URIRef(f"{base_iri}dumps/{path.name}")
-    digest = file_digest(path)
     checksum = URIRef(f"{download}#sha256")
     graph.add((dataset, DCAT.distribution, download))
     graph.add((download, RDF.type, DCAT.Distribution))
@@ -101,8 +100,9 @@ def count_dataset(canonical: CanonicalFiles, scratch: Path) -> DatasetCounts:
     return DatasetCounts(statistics, {name: count for name, count in canonical.graph_quads.items() if name})
 
 
-def describe_release(counts: DatasetCounts, link_count: int, articles: list[tuple[str, str, str]], dumps: list[Path], base_iri: str) -> Graph:
-    """Return the VoID/DCAT description of a release; `articles` holds (id, title, url) of each source."""
+def describe_release(counts: DatasetCounts, link_count: int, articles: list[tuple[str, str, str]], dumps: dict[Path, FileDigest],
+                     base_iri: str) -> Graph:
+    """Return the VoID/DCAT description of a release; `articles` holds (id, title, url) of each source, `dumps` each dump's digest."""
     graph = Graph()
     for prefix, namespace in PREFIXES.items():
         graph.bind(prefix, namespace)
@@ -147,6 +147,6 @@ def describe_release(counts: DatasetCounts, link_count: int, articles: list[tupl
     graph.add((linkset, VOID.triples, Literal(link_count, datatype=XSD.integer)))
     graph.add((linkset, VOID.dataDump, URIRef(f"{base_iri}dumps/links-wikidata.nt")))
     for path in sorted(dumps):
-        _add_distribution(graph, dataset, base_iri, path)
+        _add_distribution(graph, dataset, base_iri, path, dumps[path])
     graph.add((URIRef(ONTOLOGY_IRI), SCHEMA.url, URIRef(f"{base_iri}dumps/ontology.html")))
     return graph

@@ -48,6 +48,11 @@ class NetworkCollector:
                 "label": verb, "quote": row["quote"], "speaker": row.get("speakerLabel", ""), "article": row["article"], "date": row.get("date", ""),
             })
 
+    def clear(self) -> None:
+        """Forget every node and edge gathered (a build frees them once network.json is written)."""
+        self.nodes.clear()
+        self.edges.clear()
+
     def elements(self) -> dict[str, list[dict[str, Any]]]:
         """Return Cytoscape-style nodes and edges, each sorted by id."""
         return {"nodes": [self.nodes[key] for key in sorted(self.nodes)], "edges": [self.edges[key] for key in sorted(self.edges)]}

@@ -21,7 +21,7 @@ from linkeddata.canonical import CanonicalFiles, CanonicalWriter
 from linkeddata.description import count_dataset, describe_release
 from linkeddata.dumps import DUMP_STEM, LINKS_STEM, write_dumps
 from linkeddata.errors import InputError, InputErrors, SourceLocation
-from linkeddata.file_digests import file_sha256
+from linkeddata.file_digests import FileDigest, file_digest, file_sha256
 from linkeddata.mapping import map_shards, read_mappings, shards
 from linkeddata.network import NetworkCollector, network_json, network_query, render_svg
 from linkeddata.progress import Progress
@@ -46,8 +46,7 @@ class ShardResults:
 
     def drop_network_and_facts(self) -> None:
         """Free the network and the facts once diff and network files are written (~2 GiB at a million facts)."""
-        self.network.nodes.clear()
-        self.network.edges.clear()
+        self.network.clear()
         self.facts.clear()
 
 
@@ -120,11 +119,14 @@ def read_context(project: Path) -> dict[str, object]:
     return context
 
 
-def _checksums(folder: Path) -> str:
+def _checksums(folder: Path, known: dict[Path, FileDigest] | None = None) -> str:
+    """Return SHA256SUMS for a release folder; `known` digests (the dumps', just computed) are not read again."""
+    known = known or {}
     lines = []
     published = (p for p in folder.rglob("*") if p.is_file() and p.name != CHECKSUMS and p.relative_to(folder).parts[0] != STORE_DIR)
     for path in sorted(published):
-        lines.append(f"{file_sha256(path)}  {path.relative_to(folder).as_posix()}\n")
+        sha256 = known[path].sha256 if path in known else file_sha256(path)
+        lines.append(f"{sha256}  {path.relative_to(folder).as_posix()}\n")
     return "".join(lines)
 
 
@@ -159,11 +161,12 @@ def write_release(checked: CheckedProject, settings: Settings, folder: Path, pre
     report = to_canonical_graph(checked.outcome.report)
     (folder / "shacl-report.ttl").write_bytes(_sorted_turtle(report))
     sources = [(a.record.id, a.record.fields["title"], a.record.fields["url"]) for a in checked.seeds.articles]
-    link_count = (folder / f"{LINKS_STEM}.nt").read_bytes().count(b"\n")
-    description = describe_release(counts, link_count, sources, dumps, settings.base_iri)
+    # Each dump is read once for its size, lines and SHA-256: gigabytes at a million facts.
+    digests = {path: file_digest(path) for path in dumps}
+    description = describe_release(counts, digests[folder / f"{LINKS_STEM}.nt"].lines, sources, digests, settings.base_iri)
     (folder / "void.ttl").write_bytes(_sorted_turtle(description))
     write_release_store(folder, settings.base_iri)
-    (folder / CHECKSUMS).write_text(_checksums(folder), encoding="utf-8")
+    (folder / CHECKSUMS).write_text(_checksums(folder, digests), encoding="utf-8")
 
 
 def network_rows(store: ox.Store) -> list[dict[str, object]]:
