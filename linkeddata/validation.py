@@ -80,6 +80,10 @@ def report_graph(findings: list[Finding]) -> Graph:
     return report
 
 
+def _quads_in(store: ox.Store, graph: str) -> int:
+    return sum(1 for _ in store.quads_for_pattern(None, None, None, ox.NamedNode(graph)))
+
+
 class ShardedValidation:
     """Validates a dataset shard by shard and gathers one outcome.
 
@@ -101,8 +105,7 @@ class ShardedValidation:
 
     def check(self, store: ox.Store, origins: dict[str, SourceLocation]) -> None:
         """Validate one shard's store (its published graphs and the ontology in its working graph)."""
-        ontology_quads = sum(1 for _ in store.quads_for_pattern(None, None, None, ox.NamedNode(ONTOLOGY_GRAPH)))
-        if self.single_shard and len(store) - ontology_quads <= PYSHACL_MAX_QUADS:
+        if self.single_shard and len(store) - _quads_in(store, ONTOLOGY_GRAPH) <= PYSHACL_MAX_QUADS:
             self.pyshacl_report, findings = validate_with_pyshacl(store, self.vocabulary)
         else:
             findings = self.compiled.validate(store)
