@@ -32,6 +32,18 @@ class MediaRange:
         return 3 if (self.type, self.subtype) == (kind, sub) else 0
 
 
+def quality_parameter(parameters: list[str]) -> float:
+    """Return the q-value among a header entry's parameters (1 when absent, 0 when malformed), clamped to 0..1."""
+    for parameter in parameters:
+        name, _, value = parameter.partition("=")
+        if name.strip().lower() == "q":
+            try:
+                return min(max(float(value), 0.0), 1.0)
+            except ValueError:
+                return 0.0
+    return 1.0
+
+
 def parse_accept(header: str | None) -> list[MediaRange]:
     """Return the media ranges of an Accept header; a missing or empty header accepts anything."""
     if not header or not header.strip():
@@ -42,15 +54,7 @@ def parse_accept(header: str | None) -> list[MediaRange]:
         kind, _, sub = fields[0].lower().partition("/")
         if not kind or not sub:
             continue
-        quality = 1.0
-        for parameter in fields[1:]:
-            name, _, value = parameter.partition("=")
-            if name.strip().lower() == "q":
-                try:
-                    quality = min(max(float(value), 0.0), 1.0)
-                except ValueError:
-                    quality = 0.0
-        ranges.append(MediaRange(kind, sub, quality, order))
+        ranges.append(MediaRange(kind, sub, quality_parameter(fields[1:]), order))
     return ranges
 
 
@@ -87,3 +91,26 @@ def format_by_name(name: str, candidates: Sequence[Negotiable]) -> str | None:
         if wanted in (fmt.key, fmt.media_type, *fmt.aliases):
             return fmt.key
     return None
+
+
+def accepts_coding(header: str | None, coding: str) -> bool:
+    """Return True when an Accept-Encoding header lets the server send `coding` (gzip, br, identity, ...).
+
+    RFC 9110 §12.5.3: a coding listed with q=0 is refused; one not listed takes the q-value of `*`;
+    identity is acceptable unless refused. With no header at all any coding would be allowed, but we
+    answer identity, the one coding every client reads. `x-gzip` is `gzip` (RFC 9110 §8.4.1.3).
+    """
+    wanted = "gzip" if coding.lower() == "x-gzip" else coding.lower()
+    if header is None:
+        return wanted == "identity"
+    qualities: dict[str, float] = {}
+    for part in header.split(","):
+        name, *parameters = [field.strip().lower() for field in part.split(";")]
+        if not name:
+            continue
+        qualities["gzip" if name == "x-gzip" else name] = quality_parameter(parameters)
+    if wanted in qualities:
+        return qualities[wanted] > 0
+    if "*" in qualities:
+        return qualities["*"] > 0
+    return wanted == "identity"
