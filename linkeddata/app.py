@@ -13,7 +13,6 @@ from pathlib import Path
 import pyoxigraph as ox
 from fastapi import FastAPI, Request
 from fastapi.middleware.cors import CORSMiddleware
-from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, PlainTextResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
@@ -21,7 +20,7 @@ from fastapi.templating import Jinja2Templates
 from linkeddata import __version__
 from linkeddata.dumps import dataset_prefixes
 from linkeddata.formats import RDF_BY_KEY, RDF_FORMATS
-from linkeddata.middleware import RequestHeadLimit, SafeResponseHeaders
+from linkeddata.middleware import HeadAsGet, NegotiatedGZip, RequestHeadLimit, SafeResponseHeaders, UnambiguousFraming
 from linkeddata.negotiation import negotiate
 from linkeddata.network import network_elements, network_query
 from linkeddata.page_queries import select_rows
@@ -257,10 +256,12 @@ def create_app(settings: Settings, data: ServedData) -> FastAPI:
     app.state.pool = QueryPool(data.opener(), min(2, settings.query_workers), settings.query_workers, settings.worker_memory_mb)
     app.add_exception_handler(ProtocolError, protocol_error_handler)
     app.add_exception_handler(Exception, unexpected_error_handler)
-    app.add_middleware(GZipMiddleware, minimum_size=1024)
+    app.add_middleware(NegotiatedGZip, minimum_size=1024)
     app.add_middleware(CORSMiddleware, allow_origins=list(settings.cors_origins), allow_methods=["GET", "POST"], allow_headers=["*"], expose_headers=["ETag", "X-Result-Rows"])
     app.add_middleware(SafeResponseHeaders)
-    app.add_middleware(RequestHeadLimit, limit=settings.max_header_bytes)  # added last, so it runs first
+    app.add_middleware(HeadAsGet)  # outside gzip, so a HEAD gets the GET's Content-Encoding and Content-Length
+    app.add_middleware(RequestHeadLimit, limit=settings.max_header_bytes)
+    app.add_middleware(UnambiguousFraming)  # added last, so it runs first
     app.add_api_route("/sparql", sparql_endpoint, methods=["GET"], name="sparql_endpoint", operation_id="sparql_query_get",
                       summary="SPARQL 1.1 query by GET (no query: the service description)", openapi_extra={"parameters": SPARQL_GET_PARAMETERS})
     app.add_api_route("/sparql", sparql_endpoint, methods=["POST"], name="sparql_endpoint_post", operation_id="sparql_query_post",
