@@ -16,6 +16,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, PlainTextResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
+from starlette.requests import ClientDisconnect
 
 from linkeddata import __version__
 from linkeddata.dumps import dataset_prefixes
@@ -136,7 +137,9 @@ def service_page(request: Request) -> Response:
     key = negotiate(request.headers.get("accept"), RDF_FORMATS)
     if key is None:
         raise ProtocolError(406, "not_acceptable", "no acceptable media type for the service description")
-    endpoint = str(request.url_for("sparql_endpoint"))
+    # From configuration, never from Host or X-Forwarded-Host: a forged header would otherwise name another
+    # server as the endpoint, and a shared cache would hand that answer to everyone.
+    endpoint = f"{state.settings.public_url}sparql"
     graph = describe_service(endpoint, state.data.base_iri, state.data.graph_names, state.settings, state.data.union_default_graph)
     return Response(graph.serialize(format=RDF_BY_KEY[key].rdflib, encoding="utf-8"), headers={"Content-Type": media_type_header(key), "Vary": "Accept"})
 
@@ -224,6 +227,12 @@ async def unexpected_error_handler(request: Request, error: Exception) -> Respon
     return error_response(request, ProtocolError(500, "internal_error", "internal server error; it has been logged"))
 
 
+async def client_gone_handler(request: Request, error: Exception) -> Response:
+    # The client closed the connection (or the server did, past --body-timeout-s) before its body arrived:
+    # nobody is left to answer, and a traceback per slow client would let anyone flood the log.
+    return Response(status_code=400)
+
+
 @asynccontextmanager
 async def stop_workers_on_shutdown(app: FastAPI) -> AsyncIterator[None]:
     yield
@@ -256,6 +265,7 @@ def create_app(settings: Settings, data: ServedData) -> FastAPI:
     app.state.pool = QueryPool(data.opener(), min(2, settings.query_workers), settings.query_workers, settings.worker_memory_mb)
     app.add_exception_handler(ProtocolError, protocol_error_handler)
     app.add_exception_handler(Exception, unexpected_error_handler)
+    app.add_exception_handler(ClientDisconnect, client_gone_handler)
     app.add_middleware(NegotiatedGZip, minimum_size=1024)
     app.add_middleware(CORSMiddleware, allow_origins=list(settings.cors_origins), allow_methods=["GET", "POST"], allow_headers=["*"], expose_headers=["ETag", "X-Result-Rows"])
     app.add_middleware(SafeResponseHeaders)

@@ -1,6 +1,7 @@
 """The `linkeddata` command: the only place that prints errors and picks exit codes.
 
-Exit codes: 0 done, 1 bad input (nothing written), 2 an internal error (a bug: the traceback is shown).
+Exit codes: 0 done, 1 bad input or a failure outside it (a port in use, a full disk; nothing written), 2 an internal
+error (a bug: the traceback is shown).
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from typing import Any
 import click
 
 from linkeddata import __version__
-from linkeddata.errors import InputError, InputErrors
+from linkeddata.errors import InputError, InputErrors, OperationFailed
 from linkeddata.settings import DEFAULT_BASE_IRI, Settings, served_settings
 
 EXIT_BAD_INPUT = 1
@@ -31,7 +32,7 @@ def print_errors(errors: list[InputError], heading: str) -> None:
 
 
 def reports_errors(command: Callable[..., Any]) -> Callable[..., Any]:
-    """Turn InputErrors into exit code 1 and any other exception into exit code 2."""
+    """Turn InputErrors and OperationFailed into exit code 1 and any other exception into exit code 2."""
 
     @functools.wraps(command)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
@@ -39,6 +40,9 @@ def reports_errors(command: Callable[..., Any]) -> Callable[..., Any]:
             return command(*args, **kwargs)
         except InputErrors as raised:
             print_errors(raised.errors, "bad input, nothing written")
+            sys.exit(EXIT_BAD_INPUT)
+        except OperationFailed as failure:
+            click.echo(f"linkeddata {click.get_current_context().info_name}: {failure}", err=True)
             sys.exit(EXIT_BAD_INPUT)
         except (click.exceptions.Exit, click.ClickException, SystemExit, KeyboardInterrupt):
             raise

@@ -1,7 +1,9 @@
-"""The one exception type for bad input, and where in the project it was found.
+"""The one exception type for bad input, and where in the project it was found; and the one for a command
+that cannot complete for a reason outside its input.
 
     InputError          bad input a curator can fix; str() is `path:line: message`
     InputErrors         several InputErrors collected by one stage, raised together
+    OperationFailed     the machine, not the input: a port in use, a build already running, a full disk; str() is one line
 """
 
 from __future__ import annotations
@@ -38,3 +40,7 @@ class InputErrors(Exception):
     def __init__(self, errors: list[InputError]) -> None:
         self.errors = sorted(set(errors))
         super().__init__("\n".join(str(error) for error in self.errors))
+
+
+class OperationFailed(Exception):
+    """Raised when a command cannot complete for a reason outside its input; the CLI prints it as one line, exit 1."""

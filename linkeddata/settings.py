@@ -40,6 +40,11 @@ class Settings:
                                "on-disk store opened read-only: ready in a second at any size) or auto (memory up to 5,000,000 quads).",
                                choices=("auto", "memory", "disk"))  # type: ignore[assignment]
     union_default_graph: bool | None = _setting(None, "Query the union of all graphs as the default graph (default: on for a release, off for files).", flag=True)  # type: ignore[assignment]
+    public_url: str = _setting("", "URL clients reach this server at, for the absolute URLs it writes (the service description's "
+                               "endpoint); empty: http://HOST:PORT/ of the bound socket. Request headers (Host, X-Forwarded-Host) are never used.")  # type: ignore[assignment]
+    header_timeout_s: float = _setting(10.0, "Time a client has to send a whole request head, in seconds; the connection is then closed.")  # type: ignore[assignment]
+    body_timeout_s: float = _setting(30.0, "Time a client has to send a whole request body after its head, in seconds; the connection is then closed.")  # type: ignore[assignment]
+    max_connections: int = _setting(1_000, "Most open connections; past it the longest-idle one is closed, or the new one gets 503 if none is idle.")  # type: ignore[assignment]
 
 
 def served_settings() -> list[tuple[str, object, str, dict[str, object]]]:

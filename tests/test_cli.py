@@ -1,4 +1,5 @@
-"""The command line: help, exit codes, the installed console script, and a release that survives a killed build."""
+"""The command line: help, exit codes, the installed console script, a release that survives a killed build, and serve's
+one-line refusal of a port in use."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import json
 import os
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -17,6 +19,7 @@ import pyoxigraph
 from conftest import FIRST_ARTICLE, PROJECT, published_files, run_cli, snapshot
 
 from linkeddata import __version__
+from linkeddata.settings import served_settings
 
 
 def release_is_complete(out: Path) -> None:
@@ -154,3 +157,26 @@ def test_build_replaces_a_damaged_release_folder_instead_of_reusing_it(published
     assert result.returncode == 0, result.stderr
     assert published.resolve() == folder
     release_is_complete(published)
+
+
+# ---------------------------------------------------------------- serve: a port in use
+
+
+def test_serve_on_a_port_in_use_says_so_in_one_line_and_exits_1(release: Path) -> None:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen(1)
+        port = taken.getsockname()[1]
+        result = run_cli("serve", "--release", str(release), "--host", "127.0.0.1", "--port", str(port))
+    assert result.returncode == 1, result.stderr
+    assert result.stderr.startswith(f"linkeddata serve: port {port} on 127.0.0.1 is already in use (")
+    assert len(result.stderr.splitlines()) == 1, result.stderr
+
+
+def test_every_serve_setting_is_an_option_and_a_readme_row() -> None:
+    readme = (PROJECT / "README.md").read_text(encoding="utf-8")
+    help_text = run_cli("serve", "--help").stdout
+    for name, *_ in served_settings():
+        option, envvar = "--" + name.replace("_", "-"), f"LINKEDDATA_{name.upper()}"
+        assert option in help_text, option
+        assert f"| `{option}` | `{envvar}` |" in readme, option

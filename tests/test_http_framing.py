@@ -1,5 +1,5 @@
-"""HTTP as a hostile client speaks it: ambiguous framing, HEAD and Accept-Encoding q-values, each against a real
-server on 127.0.0.1 and, where framing matters, over raw sockets.
+"""HTTP as a hostile client speaks it: ambiguous framing, HEAD, forged Host headers, Accept-Encoding q-values and
+slow or idle connections, each against a real server on 127.0.0.1 and, where framing matters, over raw sockets.
 
 The raw-socket helpers read until the server closes the connection or goes quiet, so a test can count the
 responses a byte stream produced and see whether the server hung up.
@@ -9,16 +9,19 @@ from __future__ import annotations
 
 import gzip
 import re
+import resource
 import socket
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import httpx
 import pytest
 
 from linkeddata.negotiation import accepts_coding
-from server_fixtures import LiveServer
+from server_fixtures import PROJECT, LiveServer, start_server, stop_server
 
 FIRST_ARTICLE = "000_73df04759b344adc"
 FACT = f"/fact/{FIRST_ARTICLE}/china-does-not-recognize-kosovo"
@@ -170,6 +173,30 @@ def test_head_sends_no_body_bytes_on_a_kept_alive_connection(live_server: LiveSe
         assert after.statuses() == [200] and after.data.startswith(b"HTTP/1.1 200 ")
 
 
+# ---------------------------------------------------------------- 3. forged Host and X-Forwarded-Host
+
+FORGED = {"Host": "evil.example", "X-Forwarded-Host": "evil.example", "X-Forwarded-Proto": "https", "Forwarded": "host=evil.example"}
+FORGED_REQUESTS = [
+    ("/sparql", {"Accept": "text/turtle"}), ("/sparql", {"Accept": "application/ld+json"}), ("/sparql", {"Accept": "text/html"}),
+    ("/", {}), ("/actor/china", {}), ("/actor/china.html", {}), ("/actor/china.ttl", {}), (FACT, {}), ("/dataset", {}),
+    ("/dumps", {}), ("/dumps/", {}), ("/.well-known/void", {}), ("/ontology", {}), ("/docs", {}), ("/openapi.json", {}),
+    ("/actor/nobody.html", {"Accept": "text/html"}), ("/no/such/page", {}),
+]
+
+
+def test_forged_host_headers_never_reach_a_body_or_a_location(live_server: LiveServer, client: httpx.Client) -> None:
+    for path, headers in FORGED_REQUESTS:
+        response = client.get(f"{live_server.url}{path}", headers={**headers, **FORGED})
+        assert "evil.example" not in response.headers.get("location", ""), (path, response.headers)
+        assert b"evil.example" not in response.content, path
+
+
+def test_service_description_names_the_bound_address_by_default(live_server: LiveServer, client: httpx.Client) -> None:
+    description = client.get(f"{live_server.url}/sparql", headers={"Accept": "application/n-triples", **FORGED})
+    assert description.status_code == 200
+    assert f"<{live_server.url}/sparql> <http://www.w3.org/ns/sparql-service-description#endpoint> <{live_server.url}/sparql>" in description.text
+
+
 # ---------------------------------------------------------------- 4. content coding (RFC 9110 §12.5.3)
 
 REFUSING_GZIP = ["gzip;q=0", "identity", "br", "", "*;q=0.5, gzip;q=0", "gzip;q=0.0, identity;q=1"]
@@ -210,3 +237,152 @@ def test_gzip_and_identity_bodies_of_a_dump_do_not_share_a_strong_etag(live_serv
     assert compressed.headers["etag"] != identity.headers["etag"]
     revalidated = client.get(url, headers={"Accept-Encoding": "gzip", "If-None-Match": compressed.headers["etag"]})
     assert revalidated.status_code == 304
+
+
+# ---------------------------------------------------------------- 5. slow and idle clients
+
+CAP = 20
+
+
+@pytest.fixture(scope="module")
+def strict_server(release: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    """A server with one-second head and body deadlines, a cap of CAP connections, and a configured public URL."""
+    log_path = tmp_path_factory.mktemp("strict") / "server.log"
+    server = start_server(["--project", str(PROJECT), "--release", str(release), "--header-timeout-s", "1", "--body-timeout-s", "2",
+                           "--max-connections", str(CAP), "--public-url", "https://sparql.example.org/alliances"], log_path)
+    try:
+        yield server
+    finally:
+        stop_server(server.process)
+
+
+def seconds_until_closed(sock: socket.socket, limit_s: float = 10) -> float:
+    """Return how long the server took to close `sock` (inf if it did not within `limit_s`)."""
+    started = time.monotonic()
+    reply = read_reply(sock, quiet_s=limit_s)
+    return time.monotonic() - started if reply.closed else float("inf")
+
+
+@pytest.mark.parametrize("sent", [b"", b"GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\n", b"GET /hea"])
+def test_a_request_head_not_finished_in_time_loses_its_connection(strict_server: LiveServer, sent: bytes) -> None:
+    with socket.create_connection(address(strict_server), timeout=5) as sock:
+        sock.sendall(sent)
+        assert 0.8 < seconds_until_closed(sock) < 3
+
+
+def test_slowloris_trickling_header_lines_is_closed_at_the_head_deadline(strict_server: LiveServer) -> None:
+    with socket.create_connection(address(strict_server), timeout=5) as sock:
+        sock.sendall(b"GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\n")
+        started = time.monotonic()
+        try:
+            for number in range(10):
+                time.sleep(0.3)
+                sock.sendall(b"X-Trickle-%d: x\r\n" % number)
+        except (BrokenPipeError, ConnectionResetError):
+            pass
+        assert seconds_until_closed(sock) < 3 and time.monotonic() - started < 3
+
+
+def test_the_next_head_on_a_kept_alive_connection_has_a_deadline_too(strict_server: LiveServer) -> None:
+    with socket.create_connection(address(strict_server), timeout=5) as sock:
+        sock.sendall(b"GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+        first = read_reply(sock, quiet_s=0.5)
+        assert first.statuses() == [200] and not first.closed
+        sock.sendall(b"GET /health HTTP/1.1\r\n")
+        assert 0.8 < seconds_until_closed(sock) < 3
+
+
+def test_a_request_body_not_finished_in_time_loses_its_connection(strict_server: LiveServer) -> None:
+    with socket.create_connection(address(strict_server), timeout=5) as sock:
+        sock.sendall(b"POST /sparql HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/sparql-query\r\nContent-Length: 100\r\n\r\nASK")
+        assert 1.8 < seconds_until_closed(sock) < 4
+    assert "Traceback" not in strict_server.log()
+
+
+def test_past_the_cap_the_longest_idle_connection_makes_room(strict_server: LiveServer) -> None:
+    idle = []
+    try:
+        for _ in range(CAP):
+            sock = socket.create_connection(address(strict_server), timeout=5)
+            sock.sendall(b"GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+            assert read_reply(sock, quiet_s=0.3).statuses() == [200]
+            idle.append(sock)
+        newcomer = exchange(strict_server, b"GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
+        assert newcomer.statuses() == [200]
+        assert seconds_until_closed(idle[0], limit_s=1) < 1, "the oldest idle connection was kept"
+    finally:
+        for sock in idle:
+            sock.close()
+
+
+def test_past_the_cap_with_every_connection_busy_a_newcomer_gets_503_at_once(strict_server: LiveServer) -> None:
+    busy = []
+    try:
+        for _ in range(CAP):  # heads complete, bodies pending: each holds a request in flight until the body deadline
+            sock = socket.create_connection(address(strict_server), timeout=5)
+            sock.sendall(b"POST /sparql HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/sparql-query\r\nContent-Length: 100\r\n\r\nASK")
+            busy.append(sock)
+        time.sleep(0.3)
+        started = time.monotonic()
+        refused = exchange(strict_server, b"GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+        assert time.monotonic() - started < 1
+        assert refused.statuses() == [503] and refused.closed
+        assert head_fields(refused.data)["retry-after"] == "1"
+    finally:
+        for sock in busy:
+            sock.close()
+
+
+def test_configured_public_url_names_the_endpoint(strict_server: LiveServer) -> None:
+    description = httpx.get(f"{strict_server.url}/sparql", headers={"Accept": "application/n-triples", **FORGED}, timeout=10)
+    assert "<https://sparql.example.org/alliances/sparql> <http://www.w3.org/ns/sparql-service-description#endpoint>" in description.text
+    assert "evil.example" not in description.text and strict_server.url not in description.text
+
+
+@pytest.fixture(scope="module")
+def default_server(release: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    """A server with the default deadlines and connection cap, for the flood: nothing else shares it."""
+    log_path = tmp_path_factory.mktemp("flooded") / "server.log"
+    server = start_server(["--project", str(PROJECT), "--release", str(release)], log_path)
+    try:
+        yield server
+    finally:
+        stop_server(server.process)
+
+
+def open_files_allow(count: int) -> bool:
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft < count <= hard:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+    return resource.getrlimit(resource.RLIMIT_NOFILE)[0] >= count
+
+
+def test_a_normal_client_is_answered_within_two_seconds_beside_slowloris_and_idle_sockets(default_server: LiveServer,
+                                                                                        capsys: pytest.CaptureFixture[str]) -> None:
+    if not open_files_allow(1_400):
+        pytest.fail("this test needs 1,400 open files; raise `ulimit -n`")
+    held: list[socket.socket] = []
+    try:
+        for _ in range(200):  # slowloris: a head that never ends
+            sock = socket.create_connection(address(default_server), timeout=5)
+            sock.sendall(b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ")
+            held.append(sock)
+        for _ in range(1_000):  # idle keep-alive: one request answered, then silence
+            sock = socket.create_connection(address(default_server), timeout=5)
+            sock.sendall(b"GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+            held.append(sock)
+        for sock in held[200:]:
+            sock.settimeout(5)
+            assert sock.recv(65536).startswith(b"HTTP/1.1 200 ")
+        started = time.monotonic()
+        with httpx.Client(timeout=5) as normal:
+            assert normal.get(f"{default_server.url}/health").status_code == 200
+            answer = normal.get(f"{default_server.url}/sparql", params={"query": ASK}, headers={"Accept": "application/sparql-results+json"})
+        elapsed = time.monotonic() - started
+        assert answer.status_code == 200 and answer.json()["boolean"] is True
+        assert elapsed < 2, f"the normal client waited {elapsed:.2f} s"
+        with capsys.disabled():
+            print(f"\nnormal client beside 200 slowloris + 1,000 idle keep-alive sockets: /health and an ASK in {elapsed * 1000:.0f} ms")
+    finally:
+        for sock in held:
+            sock.close()
