@@ -54,7 +54,8 @@ class CanonicalWriter:
         self.defaults = self._sorter(self.default_graph)
 
     def _sorter(self, output: Path) -> subprocess.Popen[bytes]:
-        return subprocess.Popen(sort_command(output, self.scratch, unique=True), stdin=subprocess.PIPE, env=BYTEWISE)
+        # sort's stderr is kept so that its reason (a full disk, most often) reaches the one-line error of the build.
+        return subprocess.Popen(sort_command(output, self.scratch, unique=True), stdin=subprocess.PIPE, stderr=subprocess.PIPE, env=BYTEWISE)
 
     def add(self, store: ox.Store) -> None:
         """Spool the published graphs of one shard's store."""
@@ -104,12 +105,20 @@ class CanonicalWriter:
 def _feed(sorter: subprocess.Popen[bytes], data: bytes) -> None:
     stdin: IO[bytes] | None = sorter.stdin
     assert stdin is not None
-    stdin.write(data)
+    try:
+        stdin.write(data)
+    except BrokenPipeError:
+        _close(sorter)  # sort has died (its spill files filled the disk, say): raise what it said
+        raise
 
 
 def _close(sorter: subprocess.Popen[bytes]) -> None:
-    assert sorter.stdin is not None
-    sorter.stdin.close()
+    assert sorter.stdin is not None and sorter.stderr is not None
+    try:
+        sorter.stdin.close()
+    except BrokenPipeError:
+        pass  # sort died with lines still buffered; its own message below says why
+    complaint = (sorter.stderr.read().decode("utf-8", "replace").strip().splitlines() or [""])[0]  # its first line says why
     if sorter.wait() != 0:
-        raise OSError(f"sort exited with status {sorter.returncode} while ordering the canonical dumps")
+        raise OSError(f"sort exited with status {sorter.returncode} while ordering the canonical dumps: {complaint}")
 

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import errno
+import fcntl
 import json
 import os
 import shutil
+import socket
 import subprocess
 import sys
 import tempfile
+import time
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import ExitStack
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,7 +25,7 @@ from rdflib.compare import to_canonical_graph
 from linkeddata.canonical import CanonicalFiles, CanonicalWriter
 from linkeddata.description import count_dataset, describe_release
 from linkeddata.dumps import DUMP_STEM, LINKS_STEM, write_dumps
-from linkeddata.errors import InputError, InputErrors, SourceLocation
+from linkeddata.errors import InputError, InputErrors, OperationFailed, SourceLocation
 from linkeddata.file_digests import FileDigest, file_digest, file_sha256
 from linkeddata.mapping import map_shards, read_mappings, shards
 from linkeddata.network import NetworkCollector, network_json, network_query, render_svg
@@ -34,6 +39,7 @@ from linkeddata.vocabulary import Vocabulary, read_vocabulary
 
 CHECKSUMS = "SHA256SUMS"
 KEPT_RELEASES = 2
+BUILD_LOCK = ".build.lock"
 
 
 @dataclass(frozen=True, slots=True)
@@ -261,8 +267,39 @@ def check_out_dir(out_dir: Path) -> list[InputError]:
     return []
 
 
+@contextmanager
+def build_lock(store: Path, out_dir: Path) -> Iterator[None]:
+    """Hold the lock that lets one build at a time write releases into `store`; raises OperationFailed naming the
+    build that holds it. flock is released by the kernel when its holder exits, even when killed."""
+    path = store / BUILD_LOCK
+    descriptor = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        try:
+            fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = os.pread(descriptor, 200, 0).decode("utf-8", "replace").strip() or "another process"
+            raise OperationFailed(f"another build is writing {out_dir}: {holder} holds {path}; try again when it is done") from None
+        try:
+            os.ftruncate(descriptor, 0)  # a killed build may have left its name
+            os.pwrite(descriptor, f"build {os.getpid()} on {socket.gethostname()} since {time.strftime('%Y-%m-%d %H:%M:%S')}".encode(), 0)
+        except OSError:
+            pass  # on a full disk the lock holds all the same; only its holder's name is missing
+        try:
+            yield
+        finally:
+            os.ftruncate(descriptor, 0)  # emptied, not deleted: a build refused for bad input leaves every byte as it was
+    finally:
+        os.close(descriptor)
+
+
+def is_disk_full(error: OSError) -> bool:
+    """Return True for a write refused for lack of space (RocksDB reports it in its message, not in errno)."""
+    return error.errno in (errno.ENOSPC, errno.EDQUOT) or "No space left on device" in str(error)
+
+
 def build(settings: Settings, *, show_progress: bool = True) -> tuple[Path, CheckedProject]:
-    """Check the project and publish its release at `settings.out_dir`; raises InputErrors on bad input."""
+    """Check the project and publish its release at `settings.out_dir`; raises InputErrors on bad input, and
+    OperationFailed when another build holds the lock or the disk fills up (the previous release stays whole)."""
     out_dir = settings.out_dir
     errors = check_out_dir(out_dir)
     if errors:
@@ -271,20 +308,32 @@ def build(settings: Settings, *, show_progress: bool = True) -> tuple[Path, Chec
     try:
         store = releases_dir(out_dir)
         store.mkdir(parents=True, exist_ok=True)
-        staging = Path(tempfile.mkdtemp(prefix=f".staging-{os.getpid()}-", dir=store))
-        staging.chmod(0o755)
-        try:
-            checked = check_project(settings, progress, staging)
-            previous = out_dir.resolve() if out_dir.is_symlink() and out_dir.exists() else None
-            with progress.step("writing dumps and description"):
-                write_release(checked, settings, staging, previous)
-            with progress.step("swapping the release into place"):
-                final = swap_into_place(staging, out_dir)
-        except BaseException:
-            shutil.rmtree(staging, ignore_errors=True)
+        with build_lock(store, out_dir):
+            return stage_and_swap(settings, progress, store)
+    except OSError as error:
+        if not is_disk_full(error):
             raise
+        kept = f"{out_dir} still points at the previous release {out_dir.resolve().name}" if out_dir.is_symlink() else "nothing was published"
+        raise OperationFailed(f"the disk is full ({error}); the unfinished release was removed and {kept}") from None
     finally:
         progress.close()
+
+
+def stage_and_swap(settings: Settings, progress: Progress, store: Path) -> tuple[Path, CheckedProject]:
+    """Write the release into a staging folder in `store`, then swap it in; a failure removes the staging folder."""
+    out_dir = settings.out_dir
+    staging = Path(tempfile.mkdtemp(prefix=f".staging-{os.getpid()}-", dir=store))
+    staging.chmod(0o755)
+    try:
+        checked = check_project(settings, progress, staging)
+        previous = out_dir.resolve() if out_dir.is_symlink() and out_dir.exists() else None
+        with progress.step("writing dumps and description"):
+            write_release(checked, settings, staging, previous)
+        with progress.step("swapping the release into place"):
+            final = swap_into_place(staging, out_dir)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
     return final, checked
 
 
