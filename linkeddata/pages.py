@@ -109,7 +109,9 @@ async def jsonld_of(request: Request, iri: str) -> Any:
     """Return the description of an IRI as parsed JSON-LD, for embedding in its HTML page."""
     state = request.app.state
     answer = await describe(state.pool, iri, "jsonld", state.data.union_default_graph, state.settings.query_timeout_s, {})
-    return json.loads(answer.body) if answer.rows else []
+    nodes = json.loads(answer.body) if answer.rows else []
+    # Sorted by @id: each worker's store lists nodes in its own order, and a page should be the same bytes whichever worker answered.
+    return sorted(nodes, key=lambda node: str(node.get("@id", ""))) if isinstance(nodes, list) else nodes
 
 
 async def archived_text(request: Request, archive_iri: str) -> str | None:

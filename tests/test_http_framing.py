@@ -150,9 +150,10 @@ def client() -> Iterator[httpx.Client]:
 
 @pytest.mark.parametrize("name", sorted(GET_ROUTES))
 def test_head_answers_like_get_without_a_body(live_server: LiveServer, client: httpx.Client, name: str) -> None:
+    # Identity, so that Content-Length compares bodies whose triples a worker may list in another order (same length).
     path, headers = GET_ROUTES[name]
-    get = client.get(f"{live_server.url}{path}", headers=headers)
-    head = client.head(f"{live_server.url}{path}", headers=headers)
+    get = client.get(f"{live_server.url}{path}", headers={**headers, "Accept-Encoding": "identity"})
+    head = client.head(f"{live_server.url}{path}", headers={**headers, "Accept-Encoding": "identity"})
     assert head.status_code == get.status_code, (name, head.status_code, get.status_code)
     assert head.headers.get("content-type") == get.headers.get("content-type")
     assert head.content == b""
