@@ -3,6 +3,8 @@
     .venv/bin/python benchmarks/fuzz.py                          # start a server on the seed release, fuzz it
     .venv/bin/python benchmarks/fuzz.py --url http://127.0.0.1:8000 --max-time 60
     .venv/bin/python benchmarks/fuzz.py --as-served              # the schema exactly as /openapi.json serves it
+    .venv/bin/python benchmarks/fuzz.py --mode service --mutations 2000   # SERVICE spellings vs a listener on 127.0.0.1
+    .venv/bin/python benchmarks/fuzz.py --mode framing           # request smuggling / framing corpus, raw sockets
 
 schemathesis is installed into benchmarks/.venv-competitors (from benchmarks/requirements.txt), never into the
 project's venv. Checks: not_a_server_error (no 5xx) and response_schema_conformance (responses match the schema
@@ -31,6 +33,7 @@ from pathlib import Path
 
 import httpx
 from endpoint import DRIVER_CORE, REPO, can_pin, competitors_venv, pinned, start_linkeddata
+from fuzz_outbound import fuzz_framing, fuzz_service
 
 STRING = {"type": "string"}
 SPARQL_QUERY_PARAMETERS = [
@@ -156,7 +159,13 @@ def main() -> None:
     ap.add_argument("--as-served", action="store_true", help="fuzz /openapi.json exactly as served")
     ap.add_argument("--no-pin", dest="pin", action="store_false")
     ap.add_argument("--json", help="write the summary here")
+    ap.add_argument("--mode", choices=("schema", "service", "framing"), default="schema",
+                    help="schema: schemathesis over the OpenAPI schema; service: mutated SERVICE spellings; framing: smuggling corpus")
+    ap.add_argument("--mutations", type=int, default=1000, help="SERVICE spellings sent in --mode service")
     args = ap.parse_args()
+    if args.mode != "schema":
+        run_corpus(args)
+        return
     if not (1 <= args.max_time <= 1800):
         sys.exit("bounded runs only: --max-time between 1 and 1800 s")
     if args.pin and not can_pin():
@@ -247,6 +256,45 @@ def main() -> None:
         print(f"\nfull figures: {args.json}")
     bad = bool(five_xx) or bool(events.get("failures")) or alive is False
     sys.exit(1 if bad else 0)
+
+
+def run_corpus(args: argparse.Namespace) -> None:
+    """--mode service / framing: start a server on the seed release (or use --url), send the corpus, print the figures."""
+    work = Path(tempfile.mkdtemp(prefix="fuzz-"))
+    server = None
+    try:
+        if args.url:
+            base = args.url.rstrip("/")
+        else:
+            project = Path(args.project).resolve()
+            if not (project / "dist").exists():
+                subprocess.run([str(Path(sys.executable).parent / "linkeddata"), "-q", "build", "--project", str(project)], check=True)
+            server, _ = start_linkeddata("fuzz", ["--project", str(project), "--query-timeout-s", f"{args.query_timeout_s:g}"], work, 300, pin=False)
+            base = server.endpoint.rsplit("/", 1)[0]
+        if not re.match(r"^http://(127\.\d+\.\d+\.\d+|localhost)(:\d+)?$", base):
+            sys.exit("loopback servers only")
+        started = time.perf_counter()
+        if args.mode == "service":
+            result: dict = fuzz_service(base, args.mutations, args.seed)
+            print(f"== {result['mutations']} SERVICE spellings (seed {args.seed}) in {time.perf_counter() - started:.0f} s")
+            print(f"  would connect on a bare Oxigraph store: {result['live_on_bare_engine']}")
+            print(f"  server answers: {result['server_statuses']}")
+            print(f"  connections the listener saw from the server: {result['connections_from_server']}")
+            for query in result["answered_200"]:
+                print(f"  answered 200 (reached the engine, refused by the worker sandbox or SILENT): {query!r}")
+            failed = result["connections_from_server"] > 0
+        else:
+            result = fuzz_framing(base)
+            print(f"== framing corpus: {len(result)} cases")
+            for name, outcome in result.items():
+                print(f"  {name:26} responses {outcome['responses']}  closed {outcome['closed']}  smuggled {outcome['smuggled']}")
+            failed = any(outcome["smuggled"] for outcome in result.values())
+        if args.json:
+            Path(args.json).write_text(json.dumps(result, indent=1, default=str))
+    finally:
+        if server is not None:
+            server.stop()
+    sys.exit(1 if failed else 0)
 
 
 if __name__ == "__main__":

@@ -26,8 +26,8 @@ from linkeddata.negotiation import negotiate
 from linkeddata.network import network_elements, network_query
 from linkeddata.page_queries import select_rows
 from linkeddata.pages import HTML, PAGE_FORMATS, local_href, negotiated_key, resource_route
-from linkeddata.query_engine import QueryRejected, QueryRequest
-from linkeddata.query_pool import EngineError, QueryPool, QueryTimeout, WorkerDied
+from linkeddata.query_engine import QueryFailed, QueryRequest
+from linkeddata.query_pool import QueryPool
 from linkeddata.release_store import STORE_DIR
 from linkeddata.service_description import describe_service
 from linkeddata.settings import Settings
@@ -103,6 +103,12 @@ async def protocol_error_handler(request: Request, error: Exception) -> Response
     return error_response(request, error)
 
 
+async def query_failed_handler(request: Request, error: Exception) -> Response:
+    """A query of the endpoint or of a page that could not be answered: 422/503 with the reason, never a 500."""
+    assert isinstance(error, QueryFailed)
+    return error_response(request, limit_error(error, request.app.state.settings))
+
+
 async def sparql_endpoint(request: Request) -> Response:
     """The SPARQL 1.1 Protocol: GET and POST (form or direct), read-only, bounded, negotiated."""
     state = request.app.state
@@ -112,19 +118,17 @@ async def sparql_endpoint(request: Request) -> Response:
         if request.method == "POST":
             raise ProtocolError(400, "missing_query", "the request carries no 'query' parameter")
         return service_page(request)
-    shape = check_query(protocol.query, settings, state.data.graph_names, protocol)
+    shape = check_query(protocol.query, settings, state.data.graph_names, protocol, state.data.base_iri)
     formats = choose_format(shape, protocol, request.headers.get("accept"))
     key = cache_key(protocol.query, protocol, formats, state.data.union_default_graph)
     cached = state.cache.get(key)
     if cached is not None:
-        return answer_response(cached, request)
-    query_request = build_query_request(protocol.query, protocol, formats, settings, state.data.union_default_graph, dataset_prefixes(state.data.base_iri), shape)
-    try:
-        answer = await state.pool.run(query_request, settings.query_timeout_s)
-    except (QueryTimeout, QueryRejected, WorkerDied, EngineError) as error:
-        raise limit_error(error, settings) from None
-    etag = etag_for(state.data.digest, answer.body)
-    return answer_response(state.cache.put(key, answer, etag), request)
+        return await answer_response(cached, request, state.cache)
+    query_request = build_query_request(protocol.query, protocol, formats, settings, state.data.union_default_graph, dataset_prefixes(state.data.base_iri), shape,
+                                        state.data.base_iri)
+    answer = await state.pool.run(query_request, settings.query_timeout_s)
+    etag = await etag_for(state.data.digest, answer.body)
+    return await answer_response(state.cache.put(key, answer, etag), request, state.cache)
 
 
 def service_page(request: Request) -> Response:
@@ -207,10 +211,7 @@ async def network_data(request: Request) -> Response:
     state = request.app.state
     request_ = QueryRequest(network_query(), results_format="json", union_default_graph=state.data.union_default_graph,
                             max_rows=state.settings.max_result_rows)
-    try:
-        answer = await state.pool.run(request_, state.settings.query_timeout_s)
-    except (QueryTimeout, QueryRejected, WorkerDied, EngineError) as error:
-        raise limit_error(error, state.settings) from None
+    answer = await state.pool.run(request_, state.settings.query_timeout_s)
     elements = network_elements(json.loads(answer.body)["results"]["bindings"])
     return JSONResponse(elements, headers={"Cache-Control": "public, max-age=300"})
 
@@ -219,7 +220,7 @@ async def health(request: Request) -> Response:
     """Liveness and a few counters."""
     state = request.app.state
     return JSONResponse({"status": "ok", "version": __version__, "quads": state.data.quad_count, "pool": state.pool.describe(),
-                         "cache": {"entries": len(state.cache), "hits": state.cache.hits, "misses": state.cache.misses}})
+                         "cache": {"entries": len(state.cache), "bytes": state.cache.bytes, "hits": state.cache.hits, "misses": state.cache.misses}})
 
 
 async def unexpected_error_handler(request: Request, error: Exception) -> Response:
@@ -259,11 +260,15 @@ def create_app(settings: Settings, data: ServedData) -> FastAPI:
     app.state.settings = settings
     app.state.data = data
     app.state.templates = templates
-    app.state.cache = AnswerCache(settings.cache_entries)
+    app.state.cache = AnswerCache(settings.cache_entries, settings.cache_bytes)
     app.state.texts = {}
     app.state.assets = vendor_assets(settings)
-    app.state.pool = QueryPool(data.opener(), min(2, settings.query_workers), settings.query_workers, settings.worker_memory_mb)
+    # Workers reach the network only to federate with the allow-list or to ask a remote backend.
+    needs_network = bool(settings.federation_allow_list or settings.sparql_backend)
+    app.state.pool = QueryPool(data.opener(), min(2, settings.query_workers), settings.query_workers, settings.worker_memory_mb, network=needs_network,
+                               query_memory_mb=settings.query_memory_mb)
     app.add_exception_handler(ProtocolError, protocol_error_handler)
+    app.add_exception_handler(QueryFailed, query_failed_handler)
     app.add_exception_handler(Exception, unexpected_error_handler)
     app.add_exception_handler(ClientDisconnect, client_gone_handler)
     app.add_middleware(NegotiatedGZip, minimum_size=1024)

@@ -26,8 +26,9 @@ class QueryRequest:
     union_default_graph: bool = False
     substitutions: dict[str, str] = field(default_factory=dict)
     max_rows: int = 100_000
-    max_bytes: int = 256 * 1024 * 1024
+    max_bytes: int = 64 * 1024 * 1024
     prefixes: dict[str, str] = field(default_factory=dict)
+    base_iri: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,7 +41,11 @@ class QueryAnswer:
     rows: int
 
 
-class QueryRejected(Exception):
+class QueryFailed(Exception):
+    """Base of every way a query can fail to be answered: pages and the endpoint catch this one name."""
+
+
+class QueryRejected(QueryFailed):
     """The query cannot be answered as asked; `reason` is a short machine-readable code."""
 
     def __init__(self, reason: str, message: str) -> None:
@@ -107,6 +112,7 @@ def evaluate(store: ox.Store, request: QueryRequest) -> QueryAnswer:
     substitutions = {ox.Variable(name): ox.NamedNode(iri) for name, iri in request.substitutions.items()}
     result = store.query(
         request.query,
+        base_iri=request.base_iri,
         use_default_graph_as_union=request.union_default_graph and request.default_graphs is None,
         default_graph=_graph_argument(request.default_graphs),
         named_graphs=_graph_argument(request.named_graphs),
@@ -123,7 +129,7 @@ def evaluate(store: ox.Store, request: QueryRequest) -> QueryAnswer:
         fmt = RESULTS_BY_KEY[request.results_format]
         if fmt.key == "tsv":
             return QueryAnswer("solutions", fmt.key, tsv, rows)
-        return QueryAnswer("solutions", fmt.key, ox.parse_query_results(tsv, ox.QueryResultsFormat.TSV).serialize(format=fmt.oxigraph), rows)
+        return QueryAnswer("solutions", fmt.key, _within_budget(_convert_solutions(tsv, fmt.oxigraph, request), request), rows)
     # N-Triples puts one triple per line, so the same counting bounds CONSTRUCT and DESCRIBE.
     sink = CountingSink(request.max_rows, request.max_bytes)
     triples_text = _bounded(lambda out: result.serialize(out, ox.RdfFormat.N_TRIPLES), sink, "graph", request)
@@ -134,4 +140,20 @@ def evaluate(store: ox.Store, request: QueryRequest) -> QueryAnswer:
     if fmt.holds_quads:
         statements = [ox.Quad(t.subject, t.predicate, t.object) for t in statements]
     prefixes = request.prefixes if fmt.key in ("turtle", "trig", "rdfxml") else None
-    return QueryAnswer("graph", fmt.key, ox.serialize(statements, format=fmt.oxigraph, prefixes=prefixes or None), sink.lines)
+    return QueryAnswer("graph", fmt.key, _within_budget(ox.serialize(statements, format=fmt.oxigraph, prefixes=prefixes or None), request), sink.lines)
+
+
+def _convert_solutions(tsv: bytes, results_format: ox.QueryResultsFormat, request: QueryRequest) -> bytes:
+    try:
+        return ox.parse_query_results(tsv, ox.QueryResultsFormat.TSV).serialize(format=results_format)
+    except (SyntaxError, OSError, ValueError):
+        # The TSV parser has a line buffer far smaller than the byte budget: a single row that large is refused, not crashed on.
+        raise QueryRejected("size_limit", f"a result row is too large to convert (the answer limit is {request.max_bytes} bytes); "
+                            "ask for text/tab-separated-values or narrow the query") from None
+
+
+def _within_budget(body: bytes, request: QueryRequest) -> bytes:
+    """Return the final body, or refuse it: the requested format can be larger than the TSV or N-Triples that was bounded."""
+    if len(body) > request.max_bytes:
+        raise QueryRejected("size_limit", f"the answer is larger than {request.max_bytes} bytes, the limit; add LIMIT or narrow the query")
+    return body

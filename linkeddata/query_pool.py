@@ -14,31 +14,38 @@ import asyncio
 import logging
 import multiprocessing
 import os
+import resource
 import signal
 import threading
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from typing import Any
 
 import pyoxigraph as ox
 
-from linkeddata.query_engine import QueryAnswer, QueryRejected, QueryRequest, evaluate
+from linkeddata.query_engine import QueryAnswer, QueryFailed, QueryRejected, QueryRequest, evaluate
+from linkeddata.worker_sandbox import SandboxUnavailable, forbid_network
 
 log = logging.getLogger("linkeddata.pool")
 _FORK = multiprocessing.get_context("fork")
 
 
-class QueryTimeout(Exception):
-    """The query ran past its time limit; its worker was killed."""
+class QueryTimeout(QueryFailed):
+    """The query ran past its time limit (its worker was killed), or no worker came free before it."""
 
 
-class WorkerDied(Exception):
-    """The worker stopped before answering (killed from outside, or crashed inside the engine)."""
+class WorkerDied(QueryFailed):
+    """The worker stopped before answering (killed from outside, crashed inside the engine, or out of memory)."""
+
+    def __init__(self, reason: str = "") -> None:
+        super().__init__(reason)
+        self.reason = reason
 
 
-class EngineError(Exception):
+class EngineError(QueryFailed):
     """The engine refused or failed the query; `kind` is 'syntax' or 'engine'."""
 
     def __init__(self, kind: str, message: str) -> None:
@@ -57,10 +64,35 @@ def private_memory_mb() -> float:
         return 0.0
 
 
-def _worker_main(open_store: Callable[[], ox.Store], connection: Connection, memory_limit_mb: float) -> None:
+def virtual_memory_bytes() -> int:
+    """Return this process's address-space size (VmSize), which RLIMIT_AS bounds."""
+    with open("/proc/self/statm", encoding="ascii") as statm:
+        return int(statm.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
+
+
+def cap_address_space(extra_mb: float) -> None:
+    """Let this process grow by at most `extra_mb` MiB of address space beyond what it maps now (the shared store included).
+
+    A query whose intermediate results outgrow it fails an allocation: Python raises MemoryError,
+    the engine aborts the worker; either way one worker, not the server, pays for it.
+    """
+    if extra_mb <= 0:
+        return
+    limit = virtual_memory_bytes() + int(extra_mb * 1024 * 1024)
+    _, hard = resource.getrlimit(resource.RLIMIT_AS)
+    resource.setrlimit(resource.RLIMIT_AS, (limit if hard == resource.RLIM_INFINITY else min(limit, hard), hard))
+
+
+def _worker_main(open_store: Callable[[], ox.Store], connection: Connection, memory_limit_mb: float, network: bool, query_memory_mb: float) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides when workers stop
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     store = open_store()
+    cap_address_space(query_memory_mb)
+    if not network:
+        try:
+            forbid_network()
+        except SandboxUnavailable as why:
+            log.warning("query workers keep their network (the query guard alone stops SERVICE): %s", why)
     while True:
         try:
             request = connection.recv()
@@ -72,6 +104,11 @@ def _worker_main(open_store: Callable[[], ox.Store], connection: Connection, mem
             reply = ("rejected", (rejected.reason, rejected.message))
         except SyntaxError as error:
             reply = ("syntax", str(error))
+        except PermissionError:
+            # Only the sandbox denies anything in a worker: the engine tried to open a network connection.
+            reply = ("network", "the query tried to reach the network")
+        except MemoryError:
+            reply = ("memory", f"the query needed more than the {query_memory_mb:g} MiB of memory a query may use")
         except (OSError, ValueError, TypeError, RuntimeError) as error:
             reply = ("engine", str(error))
         # A worker keeps what its largest query made the allocator hold; past the limit it retires.
@@ -91,11 +128,20 @@ class _Worker:
 
 
 class QueryPool:
-    """A pool of query worker processes, used from the event loop with `await pool.run(request, timeout_s)`."""
+    """A pool of query worker processes, used from the event loop with `await pool.run(request, timeout_s)`.
 
-    def __init__(self, open_store: Callable[[], ox.Store], min_workers: int, max_workers: int, memory_limit_mb: float = 512) -> None:
+    With `network=False` every worker runs without network access (see worker_sandbox.py).
+    """
+
+    def __init__(self, open_store: Callable[[], ox.Store], min_workers: int, max_workers: int, memory_limit_mb: float = 512,
+                 *, network: bool = False, query_memory_mb: float = 0) -> None:
         self._open_store = open_store
         self._memory_limit_mb = memory_limit_mb
+        self._network = network
+        self._query_memory_mb = query_memory_mb
+        # Threads only wait (for a worker, then on its pipe); enough of them that a query never waits for a thread,
+        # so its deadline is the only thing that bounds how long it waits.
+        self._waiters = ThreadPoolExecutor(max_workers=max(64, 8 * max_workers), thread_name_prefix="linkeddata-query-wait")
         self._min = max(1, min_workers)
         self._max = max(self._min, max_workers)
         self._idle: list[_Worker] = []
@@ -110,7 +156,7 @@ class QueryPool:
 
     def _spawn(self) -> _Worker:
         parent_end, child_end = _FORK.Pipe()
-        process = _FORK.Process(target=_worker_main, args=(self._open_store, child_end, self._memory_limit_mb), daemon=True, name="linkeddata-query")
+        process = _FORK.Process(target=_worker_main, args=(self._open_store, child_end, self._memory_limit_mb, self._network, self._query_memory_mb), daemon=True, name="linkeddata-query")
         process.start()
         child_end.close()
         return _Worker(process, parent_end)
@@ -134,10 +180,15 @@ class QueryPool:
             worker.kill()
         self._available.release()
 
-    def _exchange(self, request: QueryRequest, timeout_s: float) -> tuple[str, Any]:
+    def _exchange(self, request: QueryRequest, deadline: float) -> tuple[str, Any]:
         # The time limit covers waiting for a free worker too, so a client never waits longer than it.
-        deadline = time.monotonic() + timeout_s
-        worker = self._acquire(timeout_s)
+        worker = self._acquire(deadline - time.monotonic())
+        for _ in range(self._max):
+            if worker.process.is_alive():
+                break
+            # An idle worker died between queries (killed from outside): that is no fault of this query.
+            self._replace(worker)
+            worker = self._acquire(deadline - time.monotonic())
         try:
             worker.connection.send(request)
             if not worker.connection.poll(max(deadline - time.monotonic(), 0.0)):
@@ -147,17 +198,25 @@ class QueryPool:
             self._replace(worker)
             raise
         except (EOFError, OSError, BrokenPipeError):
+            reason = self._death_reason(worker)
             self._replace(worker)
-            raise WorkerDied from None
+            raise WorkerDied(reason) from None
         except BaseException:
             self._replace(worker)
             raise
         self.queries_run += 1
-        if retire:
+        if retire or status == "memory":
             self._replace(worker)
         else:
             self._release(worker)
         return status, payload
+
+    def _death_reason(self, worker: _Worker) -> str:
+        worker.process.join(timeout=1)
+        if worker.process.exitcode == -signal.SIGABRT and self._query_memory_mb > 0:
+            # The engine aborts when an allocation fails, which under the address-space cap means the query outgrew it.
+            return f"the query needed more than the {self._query_memory_mb:g} MiB of memory a query may use"
+        return ""
 
     def _replace(self, worker: _Worker) -> None:
         worker.kill()
@@ -166,9 +225,9 @@ class QueryPool:
             needs_spare = len(self._idle) + self._busy - 1 < self._min
         self._release(self._spawn() if needs_spare else None)
 
-    def run_blocking(self, request: QueryRequest, timeout_s: float) -> QueryAnswer:
+    def run_blocking(self, request: QueryRequest, timeout_s: float, deadline: float | None = None) -> QueryAnswer:
         """Return the answer to one query, waiting in the calling thread; raises the errors of `run`."""
-        status, payload = self._exchange(request, timeout_s)
+        status, payload = self._exchange(request, deadline if deadline is not None else time.monotonic() + timeout_s)
         if status == "ok":
             return payload
         if status == "rejected":
@@ -176,11 +235,13 @@ class QueryPool:
         raise EngineError(status, payload)
 
     async def run(self, request: QueryRequest, timeout_s: float) -> QueryAnswer:
-        """Return the answer to one query without blocking the event loop.
+        """Return the answer to one query without blocking the event loop; the time limit starts now.
 
-        Raises QueryTimeout, WorkerDied, QueryRejected (row or size limit) or EngineError.
+        Raises QueryTimeout, WorkerDied, QueryRejected (row or size limit) or EngineError, all QueryFailed.
         """
-        return await asyncio.to_thread(self.run_blocking, request, timeout_s)
+        deadline = time.monotonic() + timeout_s
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._waiters, self.run_blocking, request, timeout_s, deadline)
 
     def close(self) -> None:
         """Stop every worker."""
@@ -188,6 +249,7 @@ class QueryPool:
             workers, self._idle = self._idle, []
         for worker in workers:
             worker.kill()
+        self._waiters.shutdown(wait=False, cancel_futures=True)
 
     def describe(self) -> dict[str, int]:
         """Return counters for the health endpoint."""

@@ -35,9 +35,11 @@ class RemoteStore:
         self.endpoint = endpoint
         self.client = httpx.Client(timeout=timeout_s)
 
-    def query(self, query: str, *, use_default_graph_as_union: bool = False, default_graph: list[Any] | None = None,
+    def query(self, query: str, *, base_iri: str | None = None, use_default_graph_as_union: bool = False, default_graph: list[Any] | None = None,
               named_graphs: list[Any] | None = None, substitutions: dict[ox.Variable, Any] | None = None) -> Any:
         """Return the remote answer as pyoxigraph results: QuerySolutions, QueryBoolean or RemoteTriples."""
+        if base_iri:
+            query = f"BASE <{base_iri}>\n{query}"  # a BASE of the query's own, later in its prologue, still wins
         if substitutions:
             values = " ".join(f"VALUES ?{variable.value} {{ {term} }}" for variable, term in substitutions.items())
             query = f"{query}\n{values}"

@@ -2,19 +2,20 @@
 
 from __future__ import annotations
 
+import asyncio
 import gzip
 import hashlib
 from collections import OrderedDict
 from dataclasses import dataclass
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, urljoin
 
 from fastapi import Request
 from fastapi.responses import Response
 
 from linkeddata.formats import RDF_FORMATS, RESULTS_FORMATS
-from linkeddata.negotiation import format_by_name, negotiate
-from linkeddata.query_check import QueryShape, inspect_query
-from linkeddata.query_engine import QueryAnswer, QueryRejected, QueryRequest
+from linkeddata.negotiation import accepts_coding, format_by_name, negotiate
+from linkeddata.query_check import MalformedQuery, QueryShape, inspect_query
+from linkeddata.query_engine import QueryAnswer, QueryFailed, QueryRejected, QueryRequest
 from linkeddata.query_pool import EngineError, QueryTimeout, WorkerDied
 from linkeddata.settings import Settings
 
@@ -114,16 +115,26 @@ async def read_protocol_request(request: Request, settings: Settings) -> Protoco
     )
 
 
-def check_query(text: str, settings: Settings, graph_names: frozenset[str], protocol: ProtocolRequest) -> QueryShape:
-    """Return the query's shape, raising ProtocolError for what this endpoint refuses before evaluation."""
+def check_query(text: str, settings: Settings, graph_names: frozenset[str], protocol: ProtocolRequest, base_iri: str = "") -> QueryShape:
+    """Return the query's shape, raising ProtocolError for what this endpoint refuses before evaluation.
+
+    Relative IRIs resolve against `base_iri`, the service's base (SPARQL 1.1 Protocol §2.3 lets a service define it).
+    """
     size = len(text.encode("utf-8"))
     if size > settings.max_query_bytes:
         raise ProtocolError(413, "query_too_long", f"query of {size} bytes exceeds the limit of {settings.max_query_bytes} bytes")
-    shape = inspect_query(text)
+    try:
+        shape = inspect_query(text)
+    except MalformedQuery as why:
+        raise ProtocolError(400, "malformed_query", f"malformed query: {why}") from None
     if shape.is_update:
-        raise ProtocolError(403, "update_refused", "this endpoint is read-only: SPARQL Update is not accepted")
+        # SPARQL 1.1 Protocol: an update sent as a query is a malformed query (the `update` parameter and body type get 403).
+        raise ProtocolError(400, "malformed_query", "malformed query: this is a SPARQL Update, and this endpoint is read-only: it answers queries only")
     if shape.max_depth > settings.max_nesting_depth:
         raise ProtocolError(400, "query_too_deep", f"query nests groups {shape.max_depth} levels deep; the limit is {settings.max_nesting_depth}")
+    complexity = shape.too_complex()
+    if complexity:
+        raise ProtocolError(400, "query_too_complex", f"{complexity} (the engine would overflow its stack)")
     if shape.service_unresolved:
         raise ProtocolError(403, "service_refused", "SERVICE with a variable or undeclared endpoint (or run together with other keywords) is not allowed: "
                             "federation is limited to an allow-list of endpoint IRIs")
@@ -132,7 +143,7 @@ def check_query(text: str, settings: Settings, graph_names: frozenset[str], prot
             raise ProtocolError(403, "service_refused", f"SERVICE <{iri}> is refused: this endpoint makes no outbound requests except to its allow-list")
     if shape.dataset_unresolved:
         raise ProtocolError(400, "unknown_graph", "FROM or FROM NAMED must name a graph of this dataset by IRI or declared prefixed name")
-    for iri in (*shape.from_iris, *shape.from_named_iris, *protocol.default_graph_uris, *protocol.named_graph_uris):
+    for iri in (*(urljoin(base_iri, iri) for iri in (*shape.from_iris, *shape.from_named_iris)), *protocol.default_graph_uris, *protocol.named_graph_uris):
         if iri not in graph_names:
             raise ProtocolError(400, "unknown_graph", f"graph <{iri}> is not in this dataset; remote graphs are never fetched")
     return shape
@@ -158,6 +169,10 @@ def choose_format(shape: QueryShape, protocol: ProtocolRequest, accept: str | No
     return ("json", chosen) if graph_form else (chosen, "turtle")
 
 
+# Hashing and compressing bodies above this size run in a thread: the event loop keeps serving other clients meanwhile.
+OFF_LOOP_BYTES = 64 * 1024
+
+
 @dataclass(slots=True)
 class CachedAnswer:
     """A serialized answer with its ETag, and its gzip form once a client has asked for it."""
@@ -166,19 +181,35 @@ class CachedAnswer:
     etag: str
     gzipped: bytes | None = None
 
-    def compressed(self) -> bytes:
-        """Return the body gzip-compressed, compressing it only the first time."""
+    @property
+    def size(self) -> int:
+        return len(self.answer.body) + len(self.gzipped or b"")
+
+    @property
+    def gzip_etag(self) -> str:
+        """The ETag of the gzip-coded body: a different representation needs a different strong validator (RFC 9110 §8.8.3)."""
+        return self.etag[:-1] + '-gzip"'
+
+    async def compressed(self) -> bytes:
+        """Return the body gzip-compressed, compressing it only the first time (off the event loop when large)."""
         if self.gzipped is None:
-            self.gzipped = gzip.compress(self.answer.body, compresslevel=5, mtime=0)
+            body = self.answer.body
+            if len(body) >= OFF_LOOP_BYTES:
+                self.gzipped = await asyncio.to_thread(gzip.compress, body, 5, mtime=0)
+            else:
+                self.gzipped = gzip.compress(body, compresslevel=5, mtime=0)
         return self.gzipped
 
 
 class AnswerCache:
-    """A bounded LRU of serialized answers; safe because a served release never changes while it is served."""
+    """A LRU of serialized answers bounded in entries and in bytes; safe because a served release never changes while it is served."""
 
-    def __init__(self, entries: int) -> None:
+    def __init__(self, entries: int, max_bytes: int = 256 * 1024 * 1024) -> None:
         self.entries = entries
+        self.max_bytes = max_bytes
+        self.largest_entry = max_bytes // 16
         self._items: OrderedDict[tuple[object, ...], CachedAnswer] = OrderedDict()
+        self.bytes = 0
         self.hits = 0
         self.misses = 0
 
@@ -196,13 +227,26 @@ class AnswerCache:
 
     def put(self, key: tuple[object, ...], answer: QueryAnswer, etag: str) -> CachedAnswer:
         item = CachedAnswer(answer, etag)
-        if self.entries <= 0:
+        if self.entries <= 0 or item.size > self.largest_entry:
             return item
+        old = self._items.pop(key, None)
+        if old is not None:
+            self.bytes -= old.size
         self._items[key] = item
-        self._items.move_to_end(key)
-        while len(self._items) > self.entries:
-            self._items.popitem(last=False)
+        self.bytes += item.size
+        self._evict()
         return item
+
+    def grew(self, item: CachedAnswer, added: int) -> None:
+        """Account for bytes an entry gained after it was cached (its gzip form)."""
+        if any(cached is item for cached in self._items.values()):
+            self.bytes += added
+            self._evict()
+
+    def _evict(self) -> None:
+        while self._items and (len(self._items) > self.entries or self.bytes > self.max_bytes):
+            _, evicted = self._items.popitem(last=False)
+            self.bytes -= evicted.size
 
 
 def media_type_header(key: str) -> str:
@@ -211,34 +255,50 @@ def media_type_header(key: str) -> str:
     return f"{media_type}; charset=utf-8" if media_type.startswith("text/") else media_type
 
 
-def answer_response(cached: CachedAnswer, request: Request) -> Response:
+async def answer_response(cached: CachedAnswer, request: Request, cache: AnswerCache | None = None) -> Response:
     """Return the HTTP response for an answer, or 304 when the client already holds it.
 
     Bodies are compressed here, once per cached answer, rather than by the gzip middleware on
-    every request: recompressing a 2.5 MB answer costs ten times more than sending it.
+    every request: recompressing a 2.5 MB answer costs ten times more than sending it. gzip is
+    sent only when Accept-Encoding accepts it by q-value, under its own ETag.
     """
     answer = cached.answer
-    headers = {"ETag": cached.etag, "Vary": "Accept, Accept-Encoding", "Cache-Control": "public, max-age=300", "X-Result-Rows": str(answer.rows)}
-    if cached.etag in [tag.strip() for tag in request.headers.get("if-none-match", "").split(",")]:
+    use_gzip = len(answer.body) >= 1024 and accepts_coding(request.headers.get("accept-encoding"), "gzip")
+    etag = cached.gzip_etag if use_gzip else cached.etag
+    headers = {"ETag": etag, "Vary": "Accept, Accept-Encoding", "Cache-Control": "public, max-age=300", "X-Result-Rows": str(answer.rows)}
+    if etag in [tag.strip() for tag in request.headers.get("if-none-match", "").split(",")]:
         return Response(status_code=304, headers=headers)
     headers["Content-Type"] = media_type_header(answer.format_key)
-    if len(answer.body) >= 1024 and "gzip" in request.headers.get("accept-encoding", "").lower():
-        return Response(cached.compressed(), headers={**headers, "Content-Encoding": "gzip"})
+    if use_gzip:
+        before = cached.size
+        body = await cached.compressed()
+        if cache is not None and cached.size != before:
+            cache.grew(cached, cached.size - before)
+        return Response(body, headers={**headers, "Content-Encoding": "gzip"})
     return Response(answer.body, headers=headers)
 
 
-def limit_error(error: Exception, settings: Settings) -> ProtocolError:
+def limit_error(error: QueryFailed, settings: Settings) -> ProtocolError:
     """Return the protocol error for a query stopped by a limit or a failing worker."""
     if isinstance(error, QueryTimeout):
         return ProtocolError(422, "query_timeout", f"query stopped after the time limit of {settings.query_timeout_s:g} s; no partial result is sent")
     if isinstance(error, QueryRejected):
         return ProtocolError(422, error.reason, error.message)
     if isinstance(error, WorkerDied):
+        if error.reason:
+            return ProtocolError(503, "worker_died", f"the query worker stopped before answering: {error.reason}", {"Retry-After": "1"})
         return ProtocolError(503, "worker_died", "the query worker stopped before answering; the query was not answered, and the next one will be", {"Retry-After": "1"})
     assert isinstance(error, EngineError)
+    if error.kind == "memory":
+        return ProtocolError(422, "memory_limit", f"query stopped: {error.message}; narrow the query")
     if error.kind == "syntax":
         return ProtocolError(400, "malformed_query", f"malformed query: {error.message}")
-    return ProtocolError(502 if "SERVICE" in error.message.upper() or "http" in error.message.lower() else 500, "engine_error", f"query failed: {error.message}")
+    if error.kind == "network":
+        return ProtocolError(403, "service_refused", "the query tried to reach the network; this endpoint makes no outbound requests except to its allow-list")
+    if "SERVICE" in error.message.upper() or "http" in error.message.lower():
+        # The engine's message may quote what the remote side sent back; a client never gets to read another service through us.
+        return ProtocolError(502, "service_failed", "query failed: a SERVICE call to an allowed endpoint did not answer with SPARQL results")
+    return ProtocolError(500, "engine_error", f"query failed: {error.message}")
 
 
 def cache_key(text: str, protocol: ProtocolRequest, formats: tuple[str, str], union: bool) -> tuple[object, ...]:
@@ -246,13 +306,19 @@ def cache_key(text: str, protocol: ProtocolRequest, formats: tuple[str, str], un
     return (text, protocol.default_graph_uris, protocol.named_graph_uris, formats, union)
 
 
-def etag_for(digest: str, body: bytes) -> str:
-    """Return a strong ETag for a body served from one dataset."""
+def _etag(digest: str, body: bytes) -> str:
     return '"' + hashlib.sha256(digest.encode() + body).hexdigest()[:32] + '"'
 
 
+async def etag_for(digest: str, body: bytes) -> str:
+    """Return a strong ETag for a body served from one dataset (hashed off the event loop when large)."""
+    if len(body) >= OFF_LOOP_BYTES:
+        return await asyncio.to_thread(_etag, digest, body)
+    return _etag(digest, body)
+
+
 def build_query_request(text: str, protocol: ProtocolRequest, formats: tuple[str, str], settings: Settings, union: bool, prefixes: dict[str, str],
-                        shape: QueryShape | None = None) -> QueryRequest:
+                        shape: QueryShape | None = None, base_iri: str | None = None) -> QueryRequest:
     """Return the worker request for a checked query.
 
     The dataset follows SPARQL 1.1 Protocol 2.1.4: default-graph-uri and named-graph-uri, when
@@ -271,5 +337,7 @@ def build_query_request(text: str, protocol: ProtocolRequest, formats: tuple[str
         # The engine ignores FROM when told to use the union as default graph, so a query naming its dataset turns the union off.
         union_default_graph=union and not query_dataset,
         max_rows=settings.max_result_rows,
+        max_bytes=settings.max_answer_bytes,
         prefixes=prefixes,
+        base_iri=base_iri,
     )

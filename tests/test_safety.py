@@ -111,11 +111,31 @@ SMUGGLED = {
     "after-language-tag-dot": 'SELECT * WHERE { ?a ?b "x"@en.SERVICE <{L}> { ?s ?p ?o } }',
     "run-together-silent": "SELECT * WHERE { ?a ?b ?c . SERVICESILENT <{L}> { ?s ?p ?o } }",
     "no-spaces": "SELECT*WHERE{?a ?b ?c FILTER(true)SERVICE<{L}>{?s ?p ?o}}",
+    # The keyword fused to a prefixed name: the engine reads `SERVICE:sparql` as SERVICE and `:sparql`.
+    "fused-prefixed-name": "PREFIX : <{P}> SELECT * WHERE { SERVICE:sparql { ?s ?p ?o } }",
+    "fused-lower-case": "PREFIX : <{P}> select * where { service:sparql { ?s ?p ?o } }",
+    "fused-mixed-case": "PREFIX : <{P}> SELECT * WHERE { SeRvIcE:sparql { ?s ?p ?o } }",
+    "fused-in-optional": "PREFIX : <{P}> SELECT * WHERE { ?a ?b ?c OPTIONAL { SERVICE:sparql { ?s ?p ?o } } }",
+    "fused-in-subquery": "PREFIX : <{P}> SELECT * WHERE { { SELECT * WHERE { SERVICE:sparql { ?s ?p ?o } } LIMIT 1 } }",
+    "fused-in-construct": "PREFIX : <{P}> CONSTRUCT { ?s ?p ?o } WHERE { SERVICE:sparql { ?s ?p ?o } }",
+    "fused-after-triple-dot": "PREFIX : <{P}> SELECT * WHERE { ?a ?b ?c .SERVICE:sparql { ?s ?p ?o } }",
+    "fused-silent": "PREFIX : <{P}> SELECT * WHERE { SERVICE SILENT:sparql { ?s ?p ?o } }",
+    "prefix-named-service": "PREFIX service: <{P}> SELECT * WHERE { SERVICE service:sparql { ?s ?p ?o } }",
 }
 
 
 def fill(template: str, listener: Listener) -> str:
     return template.replace("{L}", listener.endpoint).replace("{P}", listener.base)
+
+
+def corpus_store() -> ox.Store:
+    """A store holding what the corpus's patterns match: an IRI, a boolean and a language-tagged object."""
+    store = ox.Store()
+    subject, predicate = ox.NamedNode("urn:x:s"), ox.NamedNode("urn:x:p")
+    for value in (ox.NamedNode("urn:x:o"), ox.Literal("true", datatype=ox.NamedNode("http://www.w3.org/2001/XMLSchema#boolean")),
+                  ox.Literal("x", language="en")):
+        store.add(ox.Quad(subject, predicate, value))
+    return store
 
 
 # Oxigraph 0.5 does not evaluate SERVICE on a variable; the endpoint refuses it anyway, in case a later engine does.
@@ -125,11 +145,7 @@ NOT_LIVE_ON_THIS_ENGINE = {"variable-from-values"}
 @pytest.mark.parametrize("name", sorted(set(SMUGGLED) - NOT_LIVE_ON_THIS_ENGINE))
 def test_each_smuggled_query_would_reach_out_on_a_bare_engine(listener: Listener, name: str) -> None:
     """The corpus is live: without the endpoint's pre-check the engine itself connects to the socket."""
-    store = ox.Store()
-    subject, predicate = ox.NamedNode("urn:x:s"), ox.NamedNode("urn:x:p")
-    for value in (ox.NamedNode("urn:x:o"), ox.Literal("true", datatype=ox.NamedNode("http://www.w3.org/2001/XMLSchema#boolean")),
-                  ox.Literal("x", language="en")):
-        store.add(ox.Quad(subject, predicate, value))
+    store = corpus_store()
     mark = len(listener.connections)
     try:
         result = store.query(fill(SMUGGLED[name], listener))
@@ -149,6 +165,26 @@ def test_smuggled_service_is_refused_without_a_connection(live_server: LiveServe
         assert response.status_code == 403, (name, response.status_code, response.text)
         assert response.json()["error"] == "service_refused"
     assert listener.quiet_since(mark), listener.connections[mark:]
+
+
+@pytest.mark.parametrize("name", sorted(set(SMUGGLED) - NOT_LIVE_ON_THIS_ENGINE))
+def test_query_workers_cannot_reach_the_network_even_past_the_guard(listener: Listener, name: str) -> None:
+    """The second wall: a worker of the embedded store runs with no network, so a spelling the guard misses still goes nowhere."""
+    from linkeddata.query_engine import QueryRequest
+    from linkeddata.query_pool import EngineError, QueryPool
+
+    store = corpus_store()
+    pool = QueryPool(lambda: store, 1, 1)
+    try:
+        mark = len(listener.connections)
+        try:
+            pool.run_blocking(QueryRequest(fill(SMUGGLED[name], listener), max_rows=10), timeout_s=10)
+            assert "SILENT" in SMUGGLED[name].upper(), "only SERVICE SILENT may hide the refused connection"
+        except EngineError as refused:
+            assert refused.kind == "network", refused.message
+        assert listener.quiet_since(mark), listener.connections[mark:]
+    finally:
+        pool.close()
 
 
 DATASET_REACH = {
@@ -176,7 +212,7 @@ def test_graphs_not_in_the_store_are_refused_without_a_connection(live_server: L
 def test_load_and_describe_of_a_remote_iri_make_no_connection(live_server: LiveServer, client: httpx.Client, listener: Listener) -> None:
     mark = len(listener.connections)
     load = f"LOAD <{listener.base}data.ttl>"
-    assert client.get(f"{live_server.url}/sparql", params={"query": load}).status_code == 403
+    assert client.get(f"{live_server.url}/sparql", params={"query": load}).status_code == 400
     assert client.post(f"{live_server.url}/sparql", content=load.encode(), headers={"Content-Type": "application/sparql-update"}).status_code == 403
     assert client.post(f"{live_server.url}/sparql", data={"update": load}).status_code == 403
     # DESCRIBE of an IRI the store does not hold is answered from the store: empty, never fetched.

@@ -252,19 +252,25 @@ UPDATES = [
 
 
 @pytest.mark.parametrize("update", UPDATES, ids=[update.split()[0] if not update.startswith("#") else "commented" for update in UPDATES])
-def test_updates_are_refused_403_by_every_channel_and_change_nothing(client: httpx.Client, endpoint: str, update: str) -> None:
+def test_updates_are_refused_by_every_channel_and_change_nothing(client: httpx.Client, endpoint: str, update: str) -> None:
+    """The update operation is refused (403); an update sent where a query belongs is a malformed query (400), as the Protocol tests expect."""
     before = count(client, endpoint, COUNT_ALL)
-    channels = {
-        "GET query=": client.get(endpoint, params={"query": update}),
+    update_channels = {
         "GET update=": client.get(endpoint, params={"update": update}),
-        "POST form query=": client.post(endpoint, data={"query": update}),
         "POST form update=": client.post(endpoint, data={"update": update}),
         "POST sparql-update": client.post(endpoint, content=update.encode(), headers={"Content-Type": "application/sparql-update"}),
+    }
+    query_channels = {
+        "GET query=": client.get(endpoint, params={"query": update}),
+        "POST form query=": client.post(endpoint, data={"query": update}),
         "POST sparql-query": client.post(endpoint, content=update.encode(), headers={"Content-Type": "application/sparql-query"}),
     }
-    for channel, response in channels.items():
+    for channel, response in update_channels.items():
         assert response.status_code == 403, (channel, response.status_code, response.text)
         assert response.json()["error"] == "update_refused", channel
+    for channel, response in query_channels.items():
+        assert response.status_code == 400, (channel, response.status_code, response.text)
+        assert response.json()["error"] == "malformed_query", channel
     assert count(client, endpoint, COUNT_ALL) == before
 
 
