@@ -265,6 +265,9 @@ FACT_FIELDS: dict[str, tuple[bool, Callable[[Vocabulary], Check]]] = {
     "date": (False, _fixed(_date)),
     "status": (False, _fixed(_matching(re.compile(f"^{CANDIDATE_STATUS}$"), f"'{CANDIDATE_STATUS}' or absent"))),
     "note": (False, _fixed(_text)),
+    "modality": (False, _one_of(lambda v: set(v.modalities), "modality")),
+    "condition": (False, _fixed(_text)),
+    "source": (False, _fixed(_text)),
 }
 
 
@@ -398,21 +401,49 @@ def check_references(facts: list[Record], actors: list[Record], vocabulary: Voca
     Keys in `declared` count as known: an actor with a bad field is reported once, at the actor, not at every fact naming it.
     """
     known = {actor.id for actor in actors} | (declared or set())
+    kinds = {actor.id: actor.fields.get("kind") for actor in actors}
     errors = []
     for fact in facts:
         what = f'fact "{fact.fields["key"]}"'
-        for role in ("holder", "target", "speaker"):
+        for role in ("holder", "target", "speaker", "source"):
             value = fact.fields.get(role)
             if value is not None and value not in known:
                 errors.append(InputError(fact.located(role), f"{what}: unknown actor key {value!r} in '{role}' (not in seeds/actors.yaml)"))
         if fact.fields["holder"] == fact.fields["target"]:
             errors.append(InputError(fact.located("target"), f"{what}: holder and target are the same actor"))
-        needs_speaker = fact.fields["claim"] in vocabulary.claims_with_speaker
-        if needs_speaker and "speaker" not in fact.fields:
-            errors.append(InputError(fact.located("claim"), f"{what}: claim '{fact.fields['claim']}' needs a 'speaker'"))
-        if not needs_speaker and "speaker" in fact.fields:
-            errors.append(InputError(fact.located("speaker"), f"{what}: an author's claim has no 'speaker'"))
+        errors += _attribution_errors(fact, what, vocabulary, kinds)
+        errors += _condition_errors(fact, what, vocabulary)
     return errors
+
+
+def _attribution_errors(fact: Record, what: str, vocabulary: Vocabulary, kinds: dict[str, Any]) -> list[InputError]:
+    """A reported or quoted claim names who said it (a speaker, a publication as source, or both); an author's claim names neither."""
+    claim, speaker, source = fact.fields["claim"], fact.fields.get("speaker"), fact.fields.get("source")
+    if source is not None and source in kinds and kinds[source] not in vocabulary.source_kinds:
+        allowed = ", ".join(sorted(vocabulary.source_kinds)) or "none defined"
+        return [InputError(fact.located("source"), f"{what}: 'source' must be a publication (actor kind {allowed}), not a {kinds[source]} ({source!r})")]
+    if claim in vocabulary.claims_with_speaker:
+        if speaker is None and source is None:
+            return [InputError(fact.located("claim"), f"{what}: claim '{claim}' needs a 'speaker' or a 'source' (the publication that reports it)")]
+        return []
+    if speaker is not None:
+        return [InputError(fact.located("speaker"), f"{what}: an author's claim has no 'speaker'")]
+    if source is not None:
+        return [InputError(fact.located("source"), f"{what}: an author's claim has no 'source' (use claim: reported, and the publication as source)")]
+    return []
+
+
+def _condition_errors(fact: Record, what: str, vocabulary: Vocabulary) -> list[InputError]:
+    """A conditional stance carries its condition, in the words of its quote; no other stance carries one."""
+    modality, condition = fact.fields.get("modality"), fact.fields.get("condition")
+    conditional = modality in vocabulary.conditional_modalities
+    if conditional and condition is None:
+        return [InputError(fact.located("modality"), f"{what}: a {modality} stance needs its 'condition', quoted from the text")]
+    if condition is not None and not conditional:
+        return [InputError(fact.located("condition"), f"{what}: 'condition' is only for a conditional modality ({', '.join(sorted(vocabulary.conditional_modalities))})")]
+    if condition is not None and condition not in fact.fields["quote"]:
+        return [InputError(fact.located("condition"), f"{what}: the condition is not in the quote; quote the whole conditional sentence")]
+    return []
 
 
 def iter_article_metadata(project: Path) -> Iterator[Path]:

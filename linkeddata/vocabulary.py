@@ -24,6 +24,9 @@ class Vocabulary:
     claim_types: dict[str, URIRef]
     actor_kinds: dict[str, URIRef]
     claims_with_speaker: frozenset[str]
+    modalities: dict[str, URIRef]
+    source_kinds: frozenset[str]
+    conditional_modalities: frozenset[str]
 
 
 def parse_turtle(path: Path, relative: str) -> Graph:
@@ -80,4 +83,8 @@ def read_vocabulary(project: Path) -> Vocabulary:
         claim_types=claim_types,
         actor_kinds=kinds,
         claims_with_speaker=frozenset(key for key, concept in claim_types.items() if concept != LD.AuthorClaim),
+        modalities=(modalities := _notations(ontology, LD.Modality)),
+        # Actor kinds a fact's `source` may name: the publications and outlets that report what others hold.
+        source_kinds=frozenset(key for key, kind in kinds.items() if (kind, RDFS.subClassOf, LD.Publication) in ontology or kind == LD.Publication),
+        conditional_modalities=frozenset(key for key, concept in modalities.items() if concept == LD.Conditional),
     )
