@@ -23,8 +23,8 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from linkeddata.release_store import STORE_DIR, STORE_MANIFEST, load_release_context, write_store_manifest
-from linkeddata.store import release_base_iri
+from linkeddata.release.files import STORE_DIR, STORE_MANIFEST, release_base_iri
+from linkeddata.release.store import load_release_context, write_store_manifest
 
 from build import serve_once  # a sibling script: the same start-up measurement as the build benchmark
 
@@ -48,7 +48,7 @@ def replicated_release(release: Path, copies: int, folder: Path) -> int:
         started = time.perf_counter()
         store.bulk_load(renamed, format=ox.RdfFormat.N_QUADS)
         print(f"  copy {copy + 1}/{copies} loaded in {time.perf_counter() - started:.1f} s", flush=True)
-    base_iri = release_base_iri(folder / "void.ttl")
+    base_iri = release_base_iri(folder)
     load_release_context(store, folder, base_iri)
     store.optimize()
     quads = write_store_manifest(folder, store, base_iri, {"replicated_from": str(release), "copies": copies})

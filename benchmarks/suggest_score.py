@@ -22,9 +22,9 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from linkeddata.sources import CANDIDATE_STATUS, iter_article_metadata, read_facts
-from linkeddata.suggest import read_lexicon, suggest_candidates
-from linkeddata.vocabulary import read_vocabulary
+from linkeddata.project.seeds import CANDIDATE_STATUS, iter_article_metadata, read_facts
+from linkeddata.curate.suggest import read_lexicon, suggest_candidates
+from linkeddata.project.vocabulary import read_vocabulary
 
 # Article 003 (Yeni Şafak English, Greece will not recognize Kosovo): chosen before suggest's rules were written
 # against the other articles; never used to change a rule or the lexicon.

@@ -92,7 +92,7 @@ def main(context: click.Context, quiet: bool) -> None:
 @reports_errors
 def build(context: click.Context, project_dir: Path, base_iri: str, out_dir: Path | None) -> None:
     """Map, validate and write a release; the previous release stays whole until the new one is complete."""
-    from linkeddata.release import build as build_release
+    from linkeddata.pipeline.build import build as build_release
 
     settings = Settings(project_dir=project_dir, out_dir=out_dir or project_dir / "dist", base_iri=check_base_iri(base_iri))
     final, checked = build_release(settings, show_progress=not context.obj["quiet"])
@@ -108,7 +108,7 @@ def build(context: click.Context, project_dir: Path, base_iri: str, out_dir: Pat
 @reports_errors
 def validate(context: click.Context, project_dir: Path, base_iri: str) -> None:
     """Run every check of `build` and print the report, writing nothing."""
-    from linkeddata.release import validate_project
+    from linkeddata.pipeline.build import validate_project
 
     settings = Settings(project_dir=project_dir, base_iri=check_base_iri(base_iri))
     checked = validate_project(settings, show_progress=not context.obj["quiet"])
@@ -151,10 +151,16 @@ def serve(context: click.Context, project_dir: Path, out_dir: Path | None, files
 
     FILE may be any RDF format rdflib or Oxigraph reads; TriG and N-Quads keep their named graphs.
     """
-    from linkeddata.server import run_server
+    from linkeddata.serve.server import run_server
 
     check_base_iri(options["base_iri"])
     settings = Settings(project_dir=project_dir, out_dir=out_dir or project_dir / "dist", **options)
+    if not files and not settings.sparql_backend and not settings.out_dir.exists():
+        # Building is the pipeline's job; serving starts from a finished release (and never imports the build side).
+        from linkeddata.pipeline.build import build as build_release
+
+        click.echo(f"no release at {settings.out_dir}: building it first", err=True)
+        build_release(settings, show_progress=not context.obj["quiet"])
     run_server(settings, list(files), quiet=context.obj["quiet"])
 
 
@@ -179,7 +185,7 @@ def add_article_command(context: click.Context, project_dir: Path, base_iri: str
     The id is the next number and the first 16 hex digits of the text's SHA-256; a text already in the project is
     refused, naming its article.
     """
-    from linkeddata.curation import add_article
+    from linkeddata.curate.articles import add_article
 
     added = add_article(project_dir, text_file, url=url, published=published, title=title, language=language, publisher=publisher, note=note)
     for path in (added.text_path, added.metadata_path, added.facts_path):
@@ -200,8 +206,8 @@ def suggest_command(context: click.Context, project_dir: Path, base_iri: str, ar
     ontology/stance-lexicon.yaml. Candidates are not published until `linkeddata review` accepts them.
     Capitalised names that are not actors are listed, not written.
     """
-    from linkeddata.suggest import suggest
-    from linkeddata.vocabulary import read_vocabulary
+    from linkeddata.curate.suggest import suggest
+    from linkeddata.project.vocabulary import read_vocabulary
 
     outcome = suggest(project_dir, article_id, read_vocabulary(project_dir), write=not dry_run)
     for fields in outcome.written:
@@ -234,8 +240,8 @@ def review_command(context: click.Context, project_dir: Path, base_iri: str, art
     the record, edit rewrites the field. An empty answer skips. Answers are read from standard input, so a
     review can be scripted.
     """
-    from linkeddata.review import review
-    from linkeddata.vocabulary import read_vocabulary
+    from linkeddata.curate.review import review
+    from linkeddata.project.vocabulary import read_vocabulary
 
     summary = review(project_dir, article_id, read_vocabulary(project_dir))
     click.echo(f"accepted {len(summary.accepted)}, rejected {len(summary.rejected)}, edited {len(summary.edited)}, "
@@ -254,8 +260,8 @@ def diff_command(context: click.Context, old_release: Path, new_release: Path, j
     speaker, date, aspect, claim type)."""
     import json
 
-    from linkeddata.curation import atomic_write
-    from linkeddata.release_diff import diff_releases
+    from linkeddata.curate.articles import atomic_write
+    from linkeddata.release.diff import diff_releases
 
     difference = diff_releases(old_release, new_release)
     click.echo(difference.to_text(), nl=False)
@@ -273,7 +279,7 @@ def publish(url: str, release: Path, timeout_s: float) -> None:
     """Load a release into any SPARQL 1.1 Graph Store Protocol store, replacing the previous release's graphs."""
     import httpx
 
-    from linkeddata.publishing import publish as publish_release
+    from linkeddata.release.publish import publish as publish_release
 
     try:
         report = publish_release(release, url, timeout_s)

@@ -34,4 +34,11 @@ PREFIXES: dict[str, str] = {
     "wd": str(WIKIDATA_ENTITY),
 }
 
-__all__ = ["DCAT", "DCTERMS", "LD", "OA", "OWL", "PROV", "RDF", "RDFS", "SCHEMA", "SD", "SH", "SKOS", "VOID", "XSD", "PREFIXES"]
+
+
+def dataset_prefixes(base_iri: str) -> dict[str, str]:
+    """Return the prefixes for Turtle and TriG: the vocabularies plus the dataset's own IRI spaces."""
+    return {**PREFIXES, "actor": f"{base_iri}actor/", "article": f"{base_iri}article/", "graph": f"{base_iri}graph/"}
+
+
+__all__ = ["DCAT", "DCTERMS", "LD", "OA", "OWL", "PREFIXES", "PROV", "RDF", "RDFS", "SCHEMA", "SD", "SH", "SKOS", "VOID", "XSD", "dataset_prefixes"]

@@ -20,7 +20,7 @@ import pytest
 
 from conftest import PROJECT, run_cli, snapshot
 
-from linkeddata.release import BUILD_LOCK, releases_dir
+from linkeddata.pipeline.build import BUILD_LOCK, releases_dir
 
 
 def copy_release(release: Path, out: Path) -> None:

@@ -17,9 +17,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from linkeddata.cli import main
-from linkeddata.curation import append_fact_records, yaml_scalar
-from linkeddata.sources import load_yaml, read_seeds
-from linkeddata.vocabulary import read_vocabulary
+from linkeddata.curate.articles import append_fact_records, yaml_scalar
+from linkeddata.project.seeds import load_yaml, read_seeds
+from linkeddata.project.vocabulary import read_vocabulary
 
 SEED_ARTICLE = "000_73df04759b344adc"
 URL = "https://example.org/news/2024/serbia-and-kosovo"

@@ -17,12 +17,12 @@ from rdflib.compare import isomorphic
 from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
 from rdflib.namespace import OWL, RDF, RDFS, VOID
 
-from linkeddata.canonical import CanonicalWriter
-from linkeddata.dumps import CanonicalDump, DumpMismatch, check_reparses, write_dumps
+from linkeddata.pipeline.canonical import CanonicalWriter
+from linkeddata.pipeline.dumps import CanonicalDump, DumpMismatch, check_reparses, write_dumps
 from linkeddata.formats import RDF_BY_KEY
-from linkeddata.mapping import map_seeds, read_mappings
-from linkeddata.sources import read_seeds
-from linkeddata.vocabulary import read_vocabulary
+from linkeddata.pipeline.mapping import map_seeds, read_mappings
+from linkeddata.project.seeds import read_seeds
+from linkeddata.project.vocabulary import read_vocabulary
 
 TRIPLE_DUMPS = {"alliances.ttl": "turtle", "alliances.jsonld": "json-ld", "alliances.rdf": "xml", "alliances.nt": "nt"}
 QUAD_DUMPS = {"alliances.trig": "trig", "alliances.nq": "nquads"}

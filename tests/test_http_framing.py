@@ -20,7 +20,7 @@ from urllib.parse import urlsplit
 import httpx
 import pytest
 
-from linkeddata.negotiation import accepts_coding
+from linkeddata.serve.negotiation import accepts_coding
 from server_fixtures import PROJECT, LiveServer, start_server, stop_server
 
 FIRST_ARTICLE = "000_73df04759b344adc"

@@ -10,7 +10,7 @@ from click.testing import CliRunner
 from conftest import copy_project, run_cli
 
 from linkeddata.cli import main
-from linkeddata.release_diff import diff_releases, write_diff
+from linkeddata.release.diff import diff_releases, write_diff
 
 ARTICLE = "000_73df04759b344adc"
 OLD_QUOTE = "Serbia is one of Russia’s traditional allies"

@@ -170,8 +170,8 @@ def test_smuggled_service_is_refused_without_a_connection(live_server: LiveServe
 @pytest.mark.parametrize("name", sorted(set(SMUGGLED) - NOT_LIVE_ON_THIS_ENGINE))
 def test_query_workers_cannot_reach_the_network_even_past_the_guard(listener: Listener, name: str) -> None:
     """The second wall: a worker of the embedded store runs with no network, so a spelling the guard misses still goes nowhere."""
-    from linkeddata.query_engine import QueryRequest
-    from linkeddata.query_pool import EngineError, QueryPool
+    from linkeddata.serve.engine import QueryRequest
+    from linkeddata.serve.workers import EngineError, QueryPool
 
     store = corpus_store()
     pool = QueryPool(lambda: store, 1, 1)
@@ -291,11 +291,11 @@ TRAVERSALS = [
     "/graph/%2e%2e/%2e%2e/%2e%2e/etc/passwd",
     "/ontology/../../pyproject.toml",
     "/ontology%2f..%2f..%2fpyproject.toml",
-    "/ontology/..%2fapp.py",
-    "/static/site/..%2fapp.py",
-    "/static/site/%2e%2e/app.py",
-    "/static/site/%2e%2e%2fapp.py",
-    "/static/site/../app.py",
+    "/ontology/..%2fserve%2fapp.py",
+    "/static/site/..%2fserve%2fapp.py",
+    "/static/site/%2e%2e/serve/app.py",
+    "/static/site/%2e%2e%2fserve%2fapp.py",
+    "/static/site/../serve/app.py",
     "/static/site//etc/passwd",
     "/static/vendor/yasgui/..%2fpackage.json",
     "/static/vendor/yasgui/%2e%2e/package.json",
@@ -321,7 +321,7 @@ def test_path_traversal_serves_nothing_outside_the_release(live_server: LiveServ
 def test_release_files_are_served_and_the_markers_do_exist(live_server: LiveServer, release: Path) -> None:
     """The traversal test looks for real files: check they are there, and that a file inside the release is served."""
     assert "[build-system]" in (PROJECT / "pyproject.toml").read_text()
-    assert "def create_app" in (PROJECT / "linkeddata" / "app.py").read_text()
+    assert "def create_app" in (PROJECT / "linkeddata" / "serve" / "app.py").read_text()
     assert get_raw(live_server.url, "/dumps/SHA256SUMS").text == (release / "SHA256SUMS").read_text()
     assert get_raw(live_server.url, "/static/site/sparql.js").status_code == 200
 

@@ -9,12 +9,12 @@ import pytest
 from conftest import BASE, PROJECT
 from test_shacl_compiled import MUTATIONS, Quads, reference
 
-from linkeddata.canonical import CanonicalWriter
-from linkeddata.mapping import map_seeds, map_shards, read_mappings, shards
+from linkeddata.pipeline.canonical import CanonicalWriter
+from linkeddata.pipeline.mapping import map_seeds, map_shards, read_mappings, shards
 from linkeddata.namespaces import ONTOLOGY_GRAPH
-from linkeddata.sources import read_seeds
-from linkeddata.validation import ShardedValidation
-from linkeddata.vocabulary import Vocabulary, read_vocabulary
+from linkeddata.project.seeds import read_seeds
+from linkeddata.pipeline.validation import ShardedValidation
+from linkeddata.project.vocabulary import Vocabulary, read_vocabulary
 
 FIRST_GRAPH = f"{BASE}graph/000_73df04759b344adc"
 

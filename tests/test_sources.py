@@ -17,8 +17,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from linkeddata.errors import InputError, InputErrors
-from linkeddata.sources import FACT_FIELDS, read_actors, read_facts, read_seeds
-from linkeddata.vocabulary import Vocabulary, read_vocabulary
+from linkeddata.project.seeds import FACT_FIELDS, read_actors, read_facts, read_seeds
+from linkeddata.project.vocabulary import Vocabulary, read_vocabulary
 
 
 @functools.cache

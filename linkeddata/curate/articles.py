@@ -24,7 +24,7 @@ from urllib.parse import urlsplit
 import yaml
 
 from linkeddata.errors import InputError, InputErrors, SourceLocation
-from linkeddata.sources import (
+from linkeddata.project.seeds import (
     ARTICLE_FIELDS,
     ARTICLE_ID_PATTERN,
     LocatedDict,
@@ -33,7 +33,7 @@ from linkeddata.sources import (
     read_article,
     read_facts,
 )
-from linkeddata.vocabulary import Vocabulary, read_vocabulary
+from linkeddata.project.vocabulary import Vocabulary, read_vocabulary
 
 ARTICLES_DIR = Path("seeds") / "articles"
 FACTS_DIR = Path("seeds") / "facts"

@@ -10,7 +10,7 @@ from pathlib import Path
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import FOAF
 
-from linkeddata.canonical import BYTEWISE, CanonicalFiles, sort_command
+from linkeddata.pipeline.canonical import BYTEWISE, CanonicalFiles, sort_command
 from linkeddata.file_digests import FileDigest
 from linkeddata.formats import RDF_FORMATS
 from linkeddata.namespaces import DCAT, DCTERMS, LD, ONTOLOGY_IRI, OWL, PREFIXES, RDF, RDFS, SCHEMA, VOID, XSD

@@ -9,10 +9,10 @@ from pyshacl import validate
 from rdflib import BNode, Graph, Literal, URIRef
 
 from linkeddata.errors import InputError, SourceLocation
-from linkeddata.mapping import graph_ntriples, published_graphs
+from linkeddata.pipeline.mapping import graph_ntriples, published_graphs
 from linkeddata.namespaces import ONTOLOGY_GRAPH, RDF, SH
-from linkeddata.shacl_compiled import CompiledValidator, Finding, pyshacl_findings
-from linkeddata.vocabulary import Vocabulary
+from linkeddata.pipeline.shacl_compiled import CompiledValidator, Finding, pyshacl_findings
+from linkeddata.project.vocabulary import Vocabulary
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,13 +18,12 @@ import pyoxigraph as ox
 from rdflib import Dataset
 from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
 
-from linkeddata.canonical import BYTEWISE, CanonicalFiles, sort_command
+from linkeddata.pipeline.canonical import BYTEWISE, CanonicalFiles, sort_command
 from linkeddata.file_digests import FileDigest, file_digest, stream_digest
 from linkeddata.formats import RDF_BY_KEY, RDF_FORMATS, RdfFormat
-from linkeddata.namespaces import PREFIXES
+from linkeddata.namespaces import PREFIXES, dataset_prefixes
+from linkeddata.release.files import DUMP_STEM, LINKS_STEM
 
-DUMP_STEM = "alliances"
-LINKS_STEM = "links-wikidata"
 SAME_AS = "http://www.w3.org/2002/07/owl#sameAs"
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
@@ -33,11 +32,6 @@ WIKIDATA_PREFIX = "http://www.wikidata.org/entity/"
 
 class DumpMismatch(RuntimeError):
     """A written dump does not re-parse to the graph it was written from (our bug, not bad input)."""
-
-
-def dataset_prefixes(base_iri: str) -> dict[str, str]:
-    """Return the prefixes for Turtle and TriG: the vocabularies plus the dataset's own IRI spaces."""
-    return {**PREFIXES, "actor": f"{base_iri}actor/", "article": f"{base_iri}article/", "graph": f"{base_iri}graph/"}
 
 
 class JsonLdCompactor:

@@ -11,9 +11,9 @@ from typing import Any
 import pyoxigraph as ox
 
 from linkeddata.errors import InputError, InputErrors, SourceLocation
-from linkeddata.evidence import QuoteNotFound, TextSpan, locate_quote
+from linkeddata.project.evidence import QuoteNotFound, TextSpan, locate_quote
 from linkeddata.namespaces import CONFIG_NODE, ONTOLOGY_GRAPH, ORIGINS_GRAPH, RECORD, RECORDS_GRAPH
-from linkeddata.sources import Article, Record, Seeds
+from linkeddata.project.seeds import Article, Record, Seeds
 
 RECORDS = ox.NamedNode(RECORDS_GRAPH)
 WORKING_GRAPHS = {RECORDS_GRAPH, ONTOLOGY_GRAPH, ORIGINS_GRAPH}

@@ -17,10 +17,10 @@ from linkeddata.errors import InputError, InputErrors, SourceLocation
 from linkeddata.file_digests import file_sha256
 from linkeddata.formats import rdf_format_for_path
 from linkeddata.namespaces import VOID
-from linkeddata.release import CHECKSUMS
-from linkeddata.release_store import RELEASE_DATA, STORE_DIR, STORE_MANIFEST, StoreManifest, fill_release_store, read_store_manifest
+from linkeddata.release.files import CHECKSUMS, DATA_FILE, DESCRIPTION_FILE, ONTOLOGY_FILE, STORE_DIR, STORE_MANIFEST, release_base_iri, verify_checksums
+from linkeddata.release.store import StoreManifest, fill_release_store, read_store_manifest
 
-LOADED_RELEASE_FILES = (RELEASE_DATA, "ontology.ttl", "void.ttl")
+LOADED_RELEASE_FILES = (DATA_FILE, ONTOLOGY_FILE, DESCRIPTION_FILE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,7 +41,7 @@ class ServedData:
     def opener(self) -> Callable[[], ox.Store]:
         """Return a callable giving query workers their store: inherited copy-on-write by fork, or a remote endpoint."""
         if self.backend:
-            from linkeddata.remote_store import RemoteStore
+            from linkeddata.serve.backend import RemoteStore
 
             backend = self.backend
             return lambda: RemoteStore(backend, timeout_s=600)  # type: ignore[return-value]
@@ -137,31 +137,6 @@ def load_files(paths: list[Path], base_iri: str, union_default_graph: bool) -> S
     return _served(store, None, base_iri, union_default_graph, digest.hexdigest())
 
 
-def verify_checksums(release_dir: Path, names: tuple[str, ...]) -> None:
-    """Raise InputErrors naming any of `names` whose bytes differ from the release's SHA256SUMS."""
-    sums_path = release_dir / CHECKSUMS
-    if not sums_path.is_file():
-        raise _problem(sums_path, "missing: not a release written by `linkeddata build`")
-    expected = {}
-    for line in sums_path.read_text(encoding="utf-8", errors="replace").splitlines():
-        digest, _, name = line.partition("  ")
-        expected[name] = digest
-    for name in names:
-        path = release_dir / name
-        if not path.is_file():
-            raise _problem(path, "missing from the release")
-        if file_sha256(path) != expected.get(name):
-            raise _problem(path, "checksum differs from SHA256SUMS: the file is corrupt or truncated; run `linkeddata build` again")
-
-
-def release_base_iri(void_path: Path) -> str:
-    """Return the base IRI a release was built with, read from its VoID description."""
-    for quad in ox.parse(path=str(void_path), format=ox.RdfFormat.TURTLE):
-        if quad.predicate.value == str(VOID.uriSpace):
-            return quad.object.value
-    raise _problem(void_path, "has no void:uriSpace: not a release written by `linkeddata build`")
-
-
 IN_MEMORY_MAX_QUADS = 5_000_000
 """`--store-mode auto` loads a release into memory up to this many quads (queries run 3-5x faster there) and opens
 its on-disk store above it (ready in about a second at any size, memory bounded by the page cache)."""
@@ -178,12 +153,12 @@ def load_release(release_dir: Path, mode: str = "auto") -> ServedData:
     if mode == "disk" or (mode == "auto" and manifest is not None and manifest.quads > IN_MEMORY_MAX_QUADS):
         return open_release_store(release_dir, manifest)
     verify_checksums(release_dir, LOADED_RELEASE_FILES)
-    base_iri = release_base_iri(release_dir / "void.ttl")
+    base_iri = release_base_iri(release_dir)
     store = ox.Store()
     try:
         fill_release_store(store, release_dir, base_iri)
     except SyntaxError as error:
-        raise _problem(release_dir / RELEASE_DATA, f"malformed nquads: {error}", _syntax_line(error)) from None
+        raise _problem(release_dir / DATA_FILE, f"malformed nquads: {error}", _syntax_line(error)) from None
     # A release spreads its facts over one graph per article, so queries see their union by default.
     return _served(store, release_dir, base_iri, True, _release_digest(release_dir))
 
@@ -193,7 +168,7 @@ def open_release_store(release_dir: Path, manifest: StoreManifest | None) -> Ser
     path = release_dir / STORE_DIR
     if manifest is None:
         raise _problem(path, "missing, or its store.json lacks what `serve` needs: built by an older version; run `linkeddata build` again")
-    verify_checksums(release_dir, ("ontology.ttl", "void.ttl", STORE_MANIFEST))
+    verify_checksums(release_dir, (ONTOLOGY_FILE, DESCRIPTION_FILE, STORE_MANIFEST))
     try:
         store = ox.Store.read_only(str(path))  # opened once here so that a damaged store is an error now, not in every query
     except OSError as error:
@@ -210,7 +185,7 @@ def _release_digest(release_dir: Path) -> str:
 
 def connect_backend(endpoint: str, release_dir: Path | None, base_iri: str) -> ServedData:
     """Return served data whose queries go to an external SPARQL endpoint; pages and dumps stay local."""
-    from linkeddata.remote_store import RemoteStore
+    from linkeddata.serve.backend import RemoteStore
 
     remote = RemoteStore(endpoint, timeout_s=30)
     try:
@@ -219,7 +194,7 @@ def connect_backend(endpoint: str, release_dir: Path | None, base_iri: str) -> S
     except (OSError, SyntaxError, httpx.HTTPError) as error:
         raise InputErrors([InputError(SourceLocation(endpoint, 0), f"the SPARQL backend cannot be queried: {error}")]) from None
     if release_dir is not None:
-        base_iri = release_base_iri(release_dir.resolve() / "void.ttl")
+        base_iri = release_base_iri(release_dir.resolve())
     digest = hashlib.sha256(f"{endpoint} {count} {sorted(graphs)}".encode()).hexdigest()
     return ServedData(ox.Store(), frozenset(graphs), release_dir.resolve() if release_dir else None, base_iri, False, int(count), digest[:20], endpoint)
 

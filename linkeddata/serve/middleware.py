@@ -10,7 +10,7 @@ from fastapi.responses import JSONResponse
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.middleware.gzip import GZipMiddleware, GZipResponder, IdentityResponder
 
-from linkeddata.negotiation import accepts_coding
+from linkeddata.serve.negotiation import accepts_coding
 
 
 class UnambiguousFraming:

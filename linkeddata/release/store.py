@@ -15,10 +15,8 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from linkeddata.namespaces import ONTOLOGY_IRI
+from linkeddata.release.files import DATA_FILE, DESCRIPTION_FILE, ONTOLOGY_FILE, STORE_DIR, STORE_MANIFEST
 
-STORE_DIR = "store"
-STORE_MANIFEST = "store.json"
-RELEASE_DATA = "alliances.nq"
 
 
 def description_graph(base_iri: str) -> ox.NamedNode:
@@ -28,14 +26,14 @@ def description_graph(base_iri: str) -> ox.NamedNode:
 
 def fill_release_store(store: ox.Store, folder: Path, base_iri: str) -> None:
     """Load a release's dataset, ontology and VoID description (as named graphs) into `store`."""
-    store.bulk_load(path=str(folder / RELEASE_DATA), format=ox.RdfFormat.N_QUADS)
+    store.bulk_load(path=str(folder / DATA_FILE), format=ox.RdfFormat.N_QUADS)
     load_release_context(store, folder, base_iri)
 
 
 def load_release_context(store: ox.Store, folder: Path, base_iri: str) -> None:
     """Load a release's ontology and VoID description into `store`, each as the named graph `serve` expects."""
-    store.load(path=str(folder / "ontology.ttl"), format=ox.RdfFormat.TURTLE, to_graph=ox.NamedNode(ONTOLOGY_IRI))
-    store.load(path=str(folder / "void.ttl"), format=ox.RdfFormat.TURTLE, to_graph=description_graph(base_iri))
+    store.load(path=str(folder / ONTOLOGY_FILE), format=ox.RdfFormat.TURTLE, to_graph=ox.NamedNode(ONTOLOGY_IRI))
+    store.load(path=str(folder / DESCRIPTION_FILE), format=ox.RdfFormat.TURTLE, to_graph=description_graph(base_iri))
 
 
 def write_release_store(folder: Path, base_iri: str) -> int:
@@ -43,7 +41,7 @@ def write_release_store(folder: Path, base_iri: str) -> int:
     store = ox.Store(str(folder / STORE_DIR))
     fill_release_store(store, folder, base_iri)
     store.optimize()
-    quads = write_store_manifest(folder, store, base_iri, {"loaded_from": [RELEASE_DATA, "ontology.ttl", "void.ttl"]})
+    quads = write_store_manifest(folder, store, base_iri, {"loaded_from": [DATA_FILE, ONTOLOGY_FILE, DESCRIPTION_FILE]})
     del store  # closes the database before the release folder is swapped into place
     return quads
 

@@ -22,10 +22,9 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from linkeddata.errors import InputError, InputErrors, SourceLocation
-from linkeddata.release_store import STORE_DIR
+from linkeddata.release.files import CHECKSUMS, DATA_FILE, ONTOLOGY_FILE, STORE_DIR
 
 FIELDS = ("holder", "stance", "target", "polarity", "claim", "speaker", "date", "aspect", "quote")
-DATA_FILE = "alliances.nq"
 QUERY = """
 PREFIX ld: <https://alliances.example.org/ontology#>
 PREFIX oa: <http://www.w3.org/ns/oa#>
@@ -101,7 +100,7 @@ def _statement(fact: Fact) -> str:
 
 def release_id(folder: Path) -> str | None:
     """Return a release's id as `build` names its folder (16 hex digits of the SHA-256 of SHA256SUMS), or None."""
-    checksums = folder / "SHA256SUMS"
+    checksums = folder / CHECKSUMS
     return hashlib.sha256(checksums.read_bytes()).hexdigest()[:16] if checksums.is_file() else None
 
 
@@ -117,7 +116,7 @@ def _notations(store: ox.Store) -> dict[str, str]:
 
 
 def _folder_notations(folder: Path) -> dict[str, str]:
-    path = folder / "ontology.ttl"
+    path = folder / ONTOLOGY_FILE
     if not path.is_file():
         return {}
     store = ox.Store()

@@ -22,10 +22,10 @@ from pathlib import Path
 from typing import Any
 
 from linkeddata.errors import InputError, InputErrors, SourceLocation
-from linkeddata.evidence import find_occurrences, locate_quote
+from linkeddata.project.evidence import find_occurrences, locate_quote
 from linkeddata.namespaces import LD
-from linkeddata.sources import LocatedDict, Record, load_yaml
-from linkeddata.vocabulary import Vocabulary
+from linkeddata.project.seeds import LocatedDict, Record, load_yaml
+from linkeddata.project.vocabulary import Vocabulary
 
 LEXICON = "ontology/stance-lexicon.yaml"
 SIDES = ("left", "right")
@@ -861,7 +861,7 @@ class SuggestOutcome:
 
 def read_article_and_actors(project: Path, article_id: str, vocabulary: Vocabulary) -> tuple[Any, list[Record]]:
     """Return an article of the project and the actor records; raises InputErrors if either does not read."""
-    from linkeddata.sources import read_actors, read_article
+    from linkeddata.project.seeds import read_actors, read_article
 
     metadata = project / "seeds" / "articles" / f"{article_id}.yaml"
     if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_-]*", article_id) or not metadata.exists():
@@ -883,7 +883,7 @@ def suggest_candidates(project: Path, article_id: str, vocabulary: Vocabulary, l
 
 def suggest(project: Path, article_id: str, vocabulary: Vocabulary, *, write: bool = True) -> SuggestOutcome:
     """Append the new candidates of one article to its fact file (unless `write` is false) and return what was found."""
-    from linkeddata.curation import append_fact_records, facts_path, record_blocks
+    from linkeddata.curate.articles import append_fact_records, facts_path, record_blocks
 
     suggestions = suggest_candidates(project, article_id, vocabulary)
     path = facts_path(project, article_id)

@@ -19,19 +19,20 @@ from fastapi.templating import Jinja2Templates
 from starlette.requests import ClientDisconnect
 
 from linkeddata import __version__
-from linkeddata.dumps import dataset_prefixes
+from linkeddata.namespaces import dataset_prefixes
 from linkeddata.formats import RDF_BY_KEY, RDF_FORMATS
-from linkeddata.middleware import HeadAsGet, NegotiatedGZip, RequestHeadLimit, SafeResponseHeaders, UnambiguousFraming
-from linkeddata.negotiation import negotiate
+from linkeddata.serve.middleware import HeadAsGet, NegotiatedGZip, RequestHeadLimit, SafeResponseHeaders, UnambiguousFraming
+from linkeddata.serve.negotiation import negotiate
 from linkeddata.network import network_elements, network_query
-from linkeddata.page_queries import select_rows
-from linkeddata.pages import HTML, PAGE_FORMATS, local_href, negotiated_key, resource_route
-from linkeddata.query_engine import QueryFailed, QueryRequest
-from linkeddata.query_pool import QueryPool
-from linkeddata.release_store import STORE_DIR
-from linkeddata.service_description import describe_service
+from linkeddata.serve.page_queries import select_rows
+from linkeddata.serve.pages import HTML, PAGE_FORMATS, local_href, negotiated_key, resource_route
+from linkeddata.serve.engine import QueryFailed, QueryRequest
+from linkeddata.serve.workers import QueryPool
+from linkeddata.release.files import DESCRIPTION_FILE, ONTOLOGY_FILE, STORE_DIR
+from linkeddata.serve.service_description import describe_service
+from linkeddata.serve.vendor_assets import PACKAGED_FOLDER, VENDOR_ASSETS
 from linkeddata.settings import Settings
-from linkeddata.sparql import (
+from linkeddata.serve.protocol import (
     AnswerCache,
     ProtocolError,
     answer_response,
@@ -44,11 +45,10 @@ from linkeddata.sparql import (
     media_type_header,
     read_protocol_request,
 )
-from linkeddata.store import ServedData
+from linkeddata.serve.data import ServedData
 
-log = logging.getLogger("linkeddata.server")
+log = logging.getLogger("linkeddata.serve.server")
 PACKAGE = resources.files("linkeddata")
-VENDOR_ASSETS = {"yasgui": ("@zazuko", "yasgui", "build"), "cytoscape": ("cytoscape", "dist")}
 
 
 SPARQL_GET_PARAMETERS = [
@@ -183,12 +183,12 @@ async def ontology_document(request: Request) -> Response:
     key = key or negotiated_key(request)
     if key == HTML:
         return FileResponse(release_file(request, "ontology.html"), media_type="text/html; charset=utf-8", headers={"Vary": "Accept"})
-    return release_turtle_as(request, "ontology.ttl", key)
+    return release_turtle_as(request, ONTOLOGY_FILE, key)
 
 
 async def void_description(request: Request) -> Response:
     """/.well-known/void: the VoID description of the dataset (RFC 5785, VoID section 7)."""
-    return release_turtle_as(request, "void.ttl", negotiate(request.headers.get("accept"), PAGE_FORMATS) or "turtle")
+    return release_turtle_as(request, DESCRIPTION_FILE, negotiate(request.headers.get("accept"), PAGE_FORMATS) or "turtle")
 
 
 async def archived_text_route(request: Request) -> Response:
@@ -241,12 +241,15 @@ async def stop_workers_on_shutdown(app: FastAPI) -> AsyncIterator[None]:
 
 
 def vendor_assets(settings: Settings) -> dict[str, Path]:
-    """Return the front-end libraries installed by the project's npm setup, by name."""
+    """Return the front-end libraries by name: bundled in the package when it was built, else the project's npm install."""
     found = {}
-    for name, parts in VENDOR_ASSETS.items():
-        folder = settings.project_dir.resolve() / "node_modules" / Path(*parts)
-        if folder.is_dir():
-            found[name] = folder
+    for name, (folder, files) in VENDOR_ASSETS.items():
+        packaged = Path(str(PACKAGE.joinpath("serve", PACKAGED_FOLDER, name)))
+        installed = settings.project_dir.resolve() / "node_modules" / folder
+        for candidate in (packaged, installed):
+            if all((candidate / file_name).is_file() for file_name in files):
+                found[name] = candidate
+                break
     return found
 
 

@@ -16,12 +16,12 @@ from typing import Any
 
 import click
 
-from linkeddata.curation import facts_path, raw_fact_fields, record_blocks, rewrite_fact_records
+from linkeddata.curate.articles import facts_path, raw_fact_fields, record_blocks, rewrite_fact_records
 from linkeddata.errors import InputErrors, SourceLocation
-from linkeddata.evidence import QuoteNotFound, find_occurrences, locate_quote
-from linkeddata.sources import CANDIDATE_STATUS, FACT_FIELDS, LocatedDict, Record, check_fields, check_references
-from linkeddata.suggest import read_article_and_actors, split_sentences
-from linkeddata.vocabulary import Vocabulary
+from linkeddata.project.evidence import QuoteNotFound, find_occurrences, locate_quote
+from linkeddata.project.seeds import CANDIDATE_STATUS, FACT_FIELDS, LocatedDict, Record, check_fields, check_references
+from linkeddata.curate.suggest import read_article_and_actors, split_sentences
+from linkeddata.project.vocabulary import Vocabulary
 
 CHOICES = "[a]ccept / [e]dit field=value / [r]eject / [s]kip / [q]uit"
 EDITABLE = tuple(name for name in FACT_FIELDS if name != "status")

@@ -12,11 +12,11 @@ from urllib.parse import quote, unquote
 from fastapi import Request
 from fastapi.responses import RedirectResponse, Response
 
-from linkeddata.dumps import dataset_prefixes
+from linkeddata.namespaces import dataset_prefixes
 from linkeddata.formats import RDF_FORMATS
-from linkeddata.negotiation import negotiate
-from linkeddata.page_queries import describe, select_rows
-from linkeddata.sparql import ProtocolError, media_type_header
+from linkeddata.serve.negotiation import negotiate
+from linkeddata.serve.page_queries import describe, select_rows
+from linkeddata.serve.protocol import ProtocolError, media_type_header
 
 HTML = "text/html"
 DOCUMENT_SUFFIXES = {".html": HTML, **{fmt.suffix: fmt.key for fmt in RDF_FORMATS if fmt.key in ("turtle", "jsonld", "ntriples", "rdfxml")}}

@@ -13,7 +13,7 @@ from typing import Any
 import yaml
 
 from linkeddata.errors import InputError, InputErrors, SourceLocation
-from linkeddata.vocabulary import Vocabulary
+from linkeddata.project.vocabulary import Vocabulary
 
 try:  # the C loader is several times faster on large fact files
     from yaml import CSafeLoader as _YamlLoader

@@ -18,7 +18,7 @@ from typing import IO
 import pyoxigraph as ox
 
 from linkeddata.file_digests import file_digest
-from linkeddata.mapping import canonical_graphs
+from linkeddata.pipeline.mapping import canonical_graphs
 
 SORT_BUFFER = "512M"
 """Memory GNU sort may use before it spills sorted runs to disk: the union of a million facts' graphs is

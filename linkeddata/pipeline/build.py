@@ -22,22 +22,22 @@ import pyoxigraph as ox
 from rdflib import Graph
 from rdflib.compare import to_canonical_graph
 
-from linkeddata.canonical import CanonicalFiles, CanonicalWriter
-from linkeddata.description import count_dataset, describe_release
-from linkeddata.dumps import DUMP_STEM, LINKS_STEM, write_dumps
+from linkeddata.pipeline.canonical import CanonicalFiles, CanonicalWriter
+from linkeddata.pipeline.description import count_dataset, describe_release
+from linkeddata.pipeline.dumps import write_dumps
 from linkeddata.errors import InputError, InputErrors, OperationFailed, SourceLocation
 from linkeddata.file_digests import FileDigest, file_digest, file_sha256
-from linkeddata.mapping import map_shards, read_mappings, shards
+from linkeddata.pipeline.mapping import map_shards, read_mappings, shards
 from linkeddata.network import NetworkCollector, network_json, network_query, render_svg
 from linkeddata.progress import Progress
-from linkeddata.release_diff import Fact, diff_facts, facts_in_store, read_release_facts, release_id, write_diff
-from linkeddata.release_store import STORE_DIR, write_release_store
+from linkeddata.release.diff import Fact, diff_facts, facts_in_store, read_release_facts, release_id, write_diff
+from linkeddata.release.files import CHECKSUMS, DATA_FILE, DESCRIPTION_FILE, DUMP_STEM, LINKS_STEM, ONTOLOGY_FILE, SHAPES_FILE, STORE_DIR, UNION_FILE
+from linkeddata.release.store import write_release_store
 from linkeddata.settings import Settings
-from linkeddata.sources import Seeds, read_seeds
-from linkeddata.validation import ShardedValidation, ValidationOutcome
-from linkeddata.vocabulary import Vocabulary, read_vocabulary
+from linkeddata.project.seeds import Seeds, read_seeds
+from linkeddata.pipeline.validation import ShardedValidation, ValidationOutcome
+from linkeddata.project.vocabulary import Vocabulary, read_vocabulary
 
-CHECKSUMS = "SHA256SUMS"
 KEPT_RELEASES = 2
 BUILD_LOCK = ".build.lock"
 
@@ -87,7 +87,7 @@ def check_project(settings: Settings, progress: Progress, staging: Path | None =
             writer = None
             if staging is not None:
                 scratch = Path(cleanup.enter_context(tempfile.TemporaryDirectory(prefix=".canonical-", dir=staging)))
-                writer = CanonicalWriter(staging / f"{DUMP_STEM}.nq", staging / f"{DUMP_STEM}.nt", scratch)
+                writer = CanonicalWriter(staging / DATA_FILE, staging / UNION_FILE, scratch)
                 cleanup.callback(writer.abandon)
             network, facts = NetworkCollector(), {}
             mapped = map_shards(seeds, vocabulary.ontology_turtle, read_mappings(project), settings.base_iri, groups)
@@ -158,8 +158,8 @@ def write_release(checked: CheckedProject, settings: Settings, folder: Path, pre
     results.drop_network_and_facts()  # the dumps and the store's bulk load come next, and need memory of their own
     dumps = write_dumps(folder, results.canonical, settings.base_iri, context)
     (folder / "context.jsonld").write_text(json.dumps(context, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
-    for name in ("linkeddata.ttl", "shapes.ttl"):
-        shutil.copyfile(project / "ontology" / name, folder / ("ontology.ttl" if name == "linkeddata.ttl" else name))
+    for name, published in (("linkeddata.ttl", ONTOLOGY_FILE), ("shapes.ttl", SHAPES_FILE)):
+        shutil.copyfile(project / "ontology" / name, folder / published)
     (folder / "ontology.html").write_bytes(document_ontology(project / "ontology" / "linkeddata.ttl"))
     (folder / "articles").mkdir()
     for article in checked.seeds.articles:
@@ -170,7 +170,7 @@ def write_release(checked: CheckedProject, settings: Settings, folder: Path, pre
     # Each dump is read once for its size, lines and SHA-256: gigabytes at a million facts.
     digests = {path: file_digest(path) for path in dumps}
     description = describe_release(counts, digests[folder / f"{LINKS_STEM}.nt"].lines, sources, digests, settings.base_iri)
-    (folder / "void.ttl").write_bytes(_sorted_turtle(description))
+    (folder / DESCRIPTION_FILE).write_bytes(_sorted_turtle(description))
     write_release_store(folder, settings.base_iri)
     (folder / CHECKSUMS).write_text(_checksums(folder, digests), encoding="utf-8")
 

@@ -7,8 +7,8 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-from linkeddata.query_engine import QueryAnswer, QueryRequest
-from linkeddata.query_pool import QueryPool
+from linkeddata.serve.engine import QueryAnswer, QueryRequest
+from linkeddata.serve.workers import QueryPool
 
 
 @cache

@@ -17,7 +17,7 @@ import pyoxigraph as ox
 
 from linkeddata.errors import InputError, InputErrors, SourceLocation
 from linkeddata.namespaces import VOID
-from linkeddata.store import release_base_iri, verify_checksums
+from linkeddata.release.files import DATA_FILE, DESCRIPTION_FILE, release_base_iri, verify_checksums
 
 log = logging.getLogger("linkeddata.publish")
 N_TRIPLES = "application/n-triples"
@@ -59,13 +59,13 @@ def publish(release: Path, url: str, timeout_s: float = 60.0) -> PublishReport:
     release = release.resolve()
     if not release.is_dir():
         raise InputErrors([InputError(SourceLocation(str(release), 0), "no release here; run `linkeddata build` first")])
-    verify_checksums(release, ("alliances.nq", "void.ttl"))
-    base_iri = release_base_iri(release / "void.ttl")
+    verify_checksums(release, (DATA_FILE, DESCRIPTION_FILE))
+    base_iri = release_base_iri(release)
     by_graph: dict[str | None, list[ox.Triple]] = defaultdict(list)
-    for quad in ox.parse(path=str(release / "alliances.nq"), format=ox.RdfFormat.N_QUADS):
+    for quad in ox.parse(path=str(release / DATA_FILE), format=ox.RdfFormat.N_QUADS):
         graph = quad.graph_name.value if isinstance(quad.graph_name, ox.NamedNode) else None
         by_graph[graph].append(quad.triple)
-    description = list(ox.parse(path=str(release / "void.ttl"), format=ox.RdfFormat.TURTLE))
+    description = list(ox.parse(path=str(release / DESCRIPTION_FILE), format=ox.RdfFormat.TURTLE))
     description_graph = f"{base_iri}dataset"
     with httpx.Client(timeout=timeout_s) as client:
         stale = previously_published_graphs(client, url, description_graph) - {g for g in by_graph if g}

@@ -21,13 +21,13 @@ from uvicorn.protocols.http.h11_impl import H11Protocol
 from linkeddata.errors import OperationFailed
 from linkeddata.progress import Progress
 from linkeddata.settings import Settings
-from linkeddata.store import ServedData, connect_backend, load_files, load_release
+from linkeddata.serve.data import ServedData, connect_backend, load_files, load_release
 
-log = logging.getLogger("linkeddata.server")
+log = logging.getLogger("linkeddata.serve.server")
 
 
 def load_served_data(settings: Settings, files: list[Path], *, quiet: bool) -> ServedData:
-    """Return the data to serve: the given files, or the project's release (built first if there is none)."""
+    """Return the data to serve: the given files, a remote backend, or the project's release."""
     if settings.sparql_backend:
         release = settings.out_dir if settings.out_dir.exists() else None
         return connect_backend(settings.sparql_backend, release, settings.base_iri)
@@ -37,11 +37,6 @@ def load_served_data(settings: Settings, files: list[Path], *, quiet: bool) -> S
             data = load_files(files, settings.base_iri, bool(settings.union_default_graph))
         progress.close()
         return data
-    if not settings.out_dir.exists():
-        from linkeddata.release import build
-
-        log.info("no release at %s: building it first", settings.out_dir)
-        build(settings, show_progress=not quiet)
     progress = Progress("load", 1, enabled=not quiet)
     with progress.step(f"loading release {settings.out_dir}"):
         data = load_release(settings.out_dir, settings.store_mode)
@@ -194,7 +189,7 @@ def run_server(settings: Settings, files: list[Path], *, quiet: bool) -> None:
 
     The port is bound first, so that a port in use is reported before a long load or build.
     """
-    from linkeddata.app import create_app
+    from linkeddata.serve.app import create_app
 
     sock = bind_socket(settings.host, settings.port)
     host, port = sock.getsockname()[:2]

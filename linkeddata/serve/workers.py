@@ -26,8 +26,8 @@ from typing import Any
 
 import pyoxigraph as ox
 
-from linkeddata.query_engine import QueryAnswer, QueryFailed, QueryRejected, QueryRequest, evaluate
-from linkeddata.worker_sandbox import SandboxUnavailable, forbid_network
+from linkeddata.serve.engine import QueryAnswer, QueryFailed, QueryRejected, QueryRequest, evaluate
+from linkeddata.serve.sandbox import SandboxUnavailable, forbid_network
 
 log = logging.getLogger("linkeddata.pool")
 _FORK = multiprocessing.get_context("fork")
