@@ -147,7 +147,7 @@ def test_build_names_fact_line_when_relation_is_unknown(project_copy: Path, publ
     start = edit(path, block, block.replace("stance: condemns", "stance: denounces"))
     line = start + block.splitlines().index("    stance: condemns")
     errors = refused(project_copy, published)
-    assert_single_error(errors, f"seeds/facts/{path.name}", line, "unknown relation 'denounces'", "condemns, recognizes, supports")
+    assert_single_error(errors, f"seeds/facts/{path.name}", line, "unknown relation 'denounces'", "allied-with, appeals-to, condemns, recognizes, sanctions, supports")
 
 
 def test_build_names_actor_defect_once_not_at_every_fact_naming_the_actor(project_copy: Path, published: Path) -> None:
