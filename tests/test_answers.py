@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from conftest import FIRST_ARTICLE, seed_actors, seed_facts, select
+from conftest import BASE, FIRST_ARTICLE, seed_actors, seed_facts, select
 
 LABELS = {actor["key"]: actor["label"] for actor in seed_actors()}
 PUBLISHED = [fact for fact in seed_facts() if fact.get("status") != "candidate"]
@@ -143,3 +143,70 @@ def test_fact_labels_read_as_sentences(release_store: Any) -> None:
     labels = {row["key"]: row["label"] for row in rows}
     assert labels["china-does-not-recognize-kosovo"] == "China does not recognize Kosovo"
     assert labels["united-states-supports-kosovo"] == "United States supports Kosovo"
+
+
+# ---------------------------------------------------------------- the extended stance model's questions, asked with the shipped example queries
+
+
+def example(name: str) -> str:
+    from conftest import PROJECT
+
+    return (PROJECT / "linkeddata" / "queries" / "examples" / f"{name}.rq").read_text(encoding="utf-8")
+
+
+def outlet_of(fact: dict[str, Any]) -> str:
+    """The outlet behind a seed fact: the publication it is attributed to, else its article's publisher."""
+    import yaml
+    from conftest import PROJECT
+
+    if "source" in fact:
+        return LABELS[fact["source"]]
+    metadata = yaml.safe_load((PROJECT / "seeds" / "articles" / f"{fact['article']}.yaml").read_text(encoding="utf-8"))
+    return metadata["publisher"]
+
+
+def test_who_refused_to_sanction_russia(release_store: Any) -> None:
+    rows = select(release_store, example("07-who-refused-to-sanction-russia"))
+    assert {row["name"] for row in rows} == holders("sanctions", "russia", "negated")
+    assert "Serbia" in {row["name"] for row in rows}  # "has refused to join international sanctions against Moscow"
+    assert not ask(release_store, "ASK { ?who ld:sanctions actor:russia }"), "a refused sanction must never become a direct triple"
+
+
+def test_which_appeals_china_made_and_to_whom(release_store: Any) -> None:
+    rows = select(release_store, example("08-appeals-china-made"))
+    expected = {LABELS[f["target"]] for f in PUBLISHED if (f["holder"], f["stance"], f["polarity"]) == ("china", "appeals-to", "affirmed")}
+    assert {row["name"] for row in rows} == expected and "NATO" in expected
+    assert all(row["quote"] in {f["quote"] for f in PUBLISHED} for row in rows)
+
+
+def test_which_stances_at_least_two_outlets_report(release_store: Any) -> None:
+    outlets: dict[tuple[str, ...], set[str]] = {}
+    reports: dict[tuple[str, ...], int] = {}
+    for fact in PUBLISHED:
+        key = (fact["holder"], fact["stance"], fact["polarity"], fact["target"])
+        outlets.setdefault(key, set()).add(outlet_of(fact))
+        reports[key] = reports.get(key, 0) + 1
+    expected = {f"{BASE}position/{'-'.join(key)}": (reports[key], len(found)) for key, found in outlets.items() if len(found) >= 2}
+    rows = select(release_store, example("09-stances-two-outlets-report"))
+    assert {row["position"]: (row["reports"], row["outlets"]) for row in rows} == expected
+    assert expected, "the seed release has a stance reported by two outlets (Greece's non-recognition)"
+
+
+def test_position_counts_match_their_reports(release_store: Any) -> None:
+    rows = select(release_store, """SELECT ?position ?reports ?articles ?speakers (COUNT(DISTINCT ?fact) AS ?facts)
+        (COUNT(DISTINCT ?article) AS ?distinctArticles) (COUNT(DISTINCT ?speaker) AS ?distinctSpeakers) WHERE {
+          ?position ld:reportCount ?reports ; ld:articleCount ?articles ; ld:speakerCount ?speakers .
+          ?fact ld:reports ?position ; prov:wasDerivedFrom ?article . OPTIONAL { ?fact ld:speaker ?speaker } }
+        GROUP BY ?position ?reports ?articles ?speakers""")
+    assert len(rows) == len({(f["holder"], f["stance"], f["polarity"], f["target"]) for f in PUBLISHED})
+    for row in rows:
+        assert (row["reports"], row["articles"], row["speakers"]) == (row["facts"], row["distinctArticles"], row["distinctSpeakers"]), row
+
+
+def test_no_reported_position_is_never_a_negation(release_store: Any) -> None:
+    rows = select(release_store, example("10-no-reported-position-on-kosovo"))
+    silent = {row["name"] for row in rows}
+    stated = {LABELS[f["holder"]] for f in PUBLISHED if (f["stance"], f["target"]) == ("recognizes", "kosovo")}
+    assert silent and not silent & stated
+    for name in silent:
+        assert not ask(release_store, f'ASK {{ ?fact ld:polarity ld:Negated ; ld:stance ld:Recognition ; ld:holder/rdfs:label "{name}"@en }}')

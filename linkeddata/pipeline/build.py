@@ -28,6 +28,7 @@ from linkeddata.pipeline.dumps import write_dumps
 from linkeddata.errors import InputError, InputErrors, OperationFailed, SourceLocation
 from linkeddata.file_digests import FileDigest, file_digest, file_sha256
 from linkeddata.pipeline.mapping import map_shards, read_mappings, shards
+from linkeddata.pipeline.positions import PositionCounter
 from linkeddata.network import NetworkCollector, network_json, network_query, render_svg
 from linkeddata.progress import Progress
 from linkeddata.release.diff import Fact, diff_facts, facts_in_store, read_release_facts, release_id, write_diff
@@ -49,11 +50,13 @@ class ShardResults:
     canonical: CanonicalFiles
     network: NetworkCollector
     facts: dict[str, Fact]
+    positions: PositionCounter
 
     def drop_network_and_facts(self) -> None:
-        """Free the network and the facts once diff and network files are written (~2 GiB at a million facts)."""
+        """Free the network, the facts and the position counts once the files needing them are written (~2 GiB at a million facts)."""
         self.network.clear()
         self.facts.clear()
+        self.positions.clear()
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,7 +92,7 @@ def check_project(settings: Settings, progress: Progress, staging: Path | None =
                 scratch = Path(cleanup.enter_context(tempfile.TemporaryDirectory(prefix=".canonical-", dir=staging)))
                 writer = CanonicalWriter(staging / DATA_FILE, staging / UNION_FILE, scratch)
                 cleanup.callback(writer.abandon)
-            network, facts = NetworkCollector(), {}
+            network, facts, positions = NetworkCollector(), {}, PositionCounter()
             mapped = map_shards(seeds, vocabulary.ontology_turtle, read_mappings(project), settings.base_iri, groups)
             for number, shard in enumerate(mapped, start=1):
                 progress.detail(number, len(groups), "shards")
@@ -101,11 +104,16 @@ def check_project(settings: Settings, progress: Progress, staging: Path | None =
                     writer.add(shard.store)
                     network.add(network_rows(shard.store))
                     facts.update(facts_in_store(shard.store))
+                    positions.add(shard.store)
             outcome = validation.outcome()
             errors += outcome.violations
             if errors:
                 raise InputErrors(sorted(set(errors)))
-            results = ShardResults(writer.finish(), network, facts) if writer is not None else None
+            results = None
+            if writer is not None:
+                # Counts span shards, so their graph is written once every shard has been read.
+                writer.add(positions.store(settings.base_iri))
+                results = ShardResults(writer.finish(), network, facts, positions)
     return CheckedProject(vocabulary, seeds, outcome, results)
 
 

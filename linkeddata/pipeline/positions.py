@@ -1,0 +1,93 @@
+"""Counts over each position's reports: how many facts report it, in how many articles, by how many outlets and speakers, first and last.
+
+A position (one holder, stance, polarity and target) is reported by facts in many articles, and
+articles fall into different shards, so no mapping can count them (mappings/README.md). Each shard
+gives its report rows here; once every shard is read, the counts go into one named graph of their
+own, `<base>graph/positions`, beside the article graphs whose facts they count.
+
+An outlet is the publication a fact is attributed to (`ld:reportedBy`), else its article's publisher:
+"the daily reiterated", quoted by a news agency, is Kathimerini's report, not the agency's.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+import pyoxigraph as ox
+
+from linkeddata.namespaces import LD, XSD
+
+REPORT_ROWS = """
+PREFIX ld:     <https://alliances.example.org/ontology#>
+PREFIX prov:   <http://www.w3.org/ns/prov#>
+PREFIX schema: <https://schema.org/>
+SELECT ?position ?fact ?article ?source ?publisher ?speaker ?published WHERE {
+  GRAPH ?graph { ?fact ld:reports ?position ; prov:wasDerivedFrom ?article .
+                 OPTIONAL { ?fact ld:reportedBy ?source } OPTIONAL { ?fact ld:speaker ?speaker } }
+  OPTIONAL { GRAPH ?articleGraph { ?article schema:publisher ?publisher } }
+  OPTIONAL { GRAPH ?dateGraph { ?article schema:datePublished ?published } }
+}
+"""
+COUNTED_GRAPH = "graph/positions"
+
+
+@dataclass(slots=True)
+class _Reports:
+    facts: set[str] = field(default_factory=set)
+    articles: set[str] = field(default_factory=set)
+    outlets: set[str] = field(default_factory=set)
+    speakers: set[str] = field(default_factory=set)
+    dates: set[ox.Literal] = field(default_factory=set)
+
+
+def _date_key(literal: ox.Literal) -> str:
+    # "2023", "2023-06" and "2023-06-15" order correctly as text; the datatype breaks ties deterministically.
+    return f"{literal.value}\x00{literal.datatype.value}"
+
+
+@dataclass(slots=True)
+class PositionCounter:
+    """Gathers report rows shard by shard and writes the counts as quads."""
+
+    reports: dict[str, _Reports] = field(default_factory=lambda: defaultdict(_Reports))
+
+    def add(self, store: ox.Store) -> None:
+        """Read one shard's reports."""
+        for row in store.query(REPORT_ROWS):
+            reports = self.reports[row["position"].value]
+            reports.facts.add(row["fact"].value)
+            reports.articles.add(row["article"].value)
+            if row["source"] is not None:
+                reports.outlets.add(row["source"].value)
+            elif row["publisher"] is not None:
+                reports.outlets.add("publisher:" + row["publisher"].value)
+            if row["speaker"] is not None:
+                reports.speakers.add(row["speaker"].value)
+            if row["published"] is not None:
+                reports.dates.add(row["published"])
+
+    def quads(self, base_iri: str) -> list[ox.Quad]:
+        """Return the count quads of every position, in the counted graph."""
+        graph = ox.NamedNode(base_iri + COUNTED_GRAPH)
+        quads = []
+        for position_iri, reports in sorted(self.reports.items()):
+            position = ox.NamedNode(position_iri)
+            counts = ((LD.reportCount, reports.facts), (LD.articleCount, reports.articles),
+                      (LD.publisherCount, reports.outlets), (LD.speakerCount, reports.speakers))
+            for predicate, members in counts:
+                quads.append(ox.Quad(position, ox.NamedNode(str(predicate)), ox.Literal(str(len(members)), datatype=ox.NamedNode(str(XSD.integer))), graph))
+            if reports.dates:
+                ordered = sorted(reports.dates, key=_date_key)
+                quads.append(ox.Quad(position, ox.NamedNode(str(LD.firstDate)), ordered[0], graph))
+                quads.append(ox.Quad(position, ox.NamedNode(str(LD.lastDate)), ordered[-1], graph))
+        return quads
+
+    def store(self, base_iri: str) -> ox.Store:
+        """Return a store holding only the counted graph, for the canonical writer."""
+        store = ox.Store()
+        store.bulk_extend(self.quads(base_iri))
+        return store
+
+    def clear(self) -> None:
+        self.reports.clear()
