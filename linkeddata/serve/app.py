@@ -296,7 +296,7 @@ def create_app(settings: Settings, data: ServedData) -> FastAPI:
     app.mount("/static/site", StaticFiles(directory=str(PACKAGE.joinpath("static"))), name="static")
     for name, folder in app.state.assets.items():
         app.mount(f"/static/vendor/{name}", StaticFiles(directory=folder), name=f"vendor-{name}")
-    for prefix in ("actor", "fact", "article", "graph"):
+    for prefix in ("actor", "fact", "article", "graph", "position"):
         app.add_api_route(f"/{prefix}/{{rest:path}}", resource_route, methods=["GET"], summary=f"{prefix} resources (303 to documents)", name=f"{prefix}_resource")
     app.add_api_route("/dataset{suffix:path}", resource_route, methods=["GET"], summary="The dataset description", name="dataset_resource")
     return app

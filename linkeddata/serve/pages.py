@@ -12,7 +12,7 @@ from urllib.parse import quote, unquote
 from fastapi import Request
 from fastapi.responses import RedirectResponse, Response
 
-from linkeddata.namespaces import dataset_prefixes
+from linkeddata.namespaces import PREFIXES, dataset_prefixes
 from linkeddata.formats import RDF_FORMATS
 from linkeddata.serve.negotiation import negotiate
 from linkeddata.serve.page_queries import describe, select_rows
@@ -22,7 +22,7 @@ HTML = "text/html"
 DOCUMENT_SUFFIXES = {".html": HTML, **{fmt.suffix: fmt.key for fmt in RDF_FORMATS if fmt.key in ("turtle", "jsonld", "ntriples", "rdfxml")}}
 SUFFIX_OF = {value: suffix for suffix, value in DOCUMENT_SUFFIXES.items()}
 PAGE_FORMATS = [fmt for fmt in RDF_FORMATS if fmt.key in SUFFIX_OF]
-THING_PATH = re.compile(r"^(actor|fact|article|graph)/[A-Za-z0-9_\-./]+$|^dataset$")
+THING_PATH = re.compile(r"^(actor|fact|article|graph|position)/[A-Za-z0-9_\-./]+$|^dataset$")
 SENTENCE_END = re.compile(r"[.!?][”\"’']?\s+|\n")
 
 
@@ -145,20 +145,64 @@ async def fact_views(request: Request, iri: str) -> list[dict[str, Any]]:
     return views
 
 
-def group_facts(views: list[dict[str, Any]], iri: str) -> list[tuple[str, list[dict[str, Any]]]]:
-    """Return facts grouped by direction, stance and polarity, e.g. 'China supports …' or 'Others do not recognize China'."""
-    groups: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    for view in views:
-        stance = view.get("stanceLabel", "stance")
-        polarity = "negated" if view["negated"] else "affirmed"
-        if view["holder"] == iri:
-            heading = f"Its stances: {stance} ({polarity})"
-        elif view["target"] == iri:
-            heading = f"Stances towards it: {stance} ({polarity})"
-        else:
-            heading = "Stances it stated as speaker"
-        groups[heading].append(view)
-    return sorted(groups.items())
+def plural(count: int, noun: str) -> str:
+    """Return '1 report' or '3 reports'."""
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
+
+
+def position_counts(row: dict[str, Any]) -> dict[str, Any]:
+    """Return a position's counts: those the build wrote, else the ones the page query counted over its reports."""
+    def pick(stored: str, counted: str) -> Any:
+        return row[stored] if stored in row else row.get(counted, 0)
+
+    return {"reports": int(pick("reportCount", "countedReports")), "articles": int(pick("articleCount", "countedArticles")),
+            "outlets": int(pick("publisherCount", "countedOutlets")), "speakers": int(pick("speakerCount", "countedSpeakers")),
+            "first": str(pick("firstDate", "countedFirst") or ""), "last": str(pick("lastDate", "countedLast") or "")}
+
+
+def position_summary(counts: dict[str, Any]) -> str:
+    """Return 'stated in 3 reports in 2 articles by 2 outlets' (counts of what was reported, never of what was not)."""
+    text = f"stated in {plural(counts['reports'], 'report')}"
+    if counts["articles"] > 1:
+        text += f" in {plural(counts['articles'], 'article')}"
+    return text + f" by {plural(counts['outlets'], 'outlet')}"
+
+
+async def position_views(request: Request, iri: str) -> dict[str, dict[str, Any]]:
+    """Return the positions about an IRI by their IRI, each with its sentence ('China supports Serbia'), counts and link."""
+    state = request.app.state
+    rows = await select_rows(state.pool, "positions", iri, state.data.union_default_graph, state.settings.query_timeout_s)
+    views = {}
+    for row in rows:
+        counts = position_counts(row)
+        phrase = row.get("phrase") or f"{row.get('stanceKey', 'stance')} ({'negated' if row['polarity'].endswith('#Negated') else 'affirmed'})"
+        views[row["position"]] = {**row, "counts": counts, "summary": position_summary(counts), "sentence": f"{row['holderLabel']} {phrase} {row['targetLabel']}",
+                                  "negated": row["polarity"].endswith("#Negated"), "href": local_href(row["position"], state.data.base_iri),
+                                  "holder_href": local_href(row["holder"], state.data.base_iri), "target_href": local_href(row["target"], state.data.base_iri)}
+    return views
+
+
+def _by_position(facts: list[dict[str, Any]], positions: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
+    blocks: dict[str, dict[str, Any]] = {}
+    for fact in facts:
+        key = fact.get("position", fact["fact"])
+        blocks.setdefault(key, {"position": positions.get(key), "facts": []})["facts"].append(fact)
+    return sorted(blocks.values(), key=lambda block: (block["position"] or {}).get("sentence", block["facts"][0]["factLabel"]))
+
+
+def group_facts(views: list[dict[str, Any]], positions: dict[str, dict[str, Any]], iri: str, kind: str) -> list[dict[str, Any]]:
+    """Return the page's sections of facts: an actor's by position (its own, then towards it, then as speaker or source); otherwise one list."""
+    if kind != "actor":
+        heading = {"fact": "The stance and its evidence", "article": "Stances in this article", "position": "Every report of this position"}.get(kind, "Stances")
+        return [{"id": "facts", "heading": heading, "blocks": [{"position": None, "facts": views}]}] if views else []
+    sections = [
+        ("its-stances", "Its stances", [v for v in views if v["holder"] == iri], True),
+        ("towards-it", "Stances towards it", [v for v in views if v["target"] == iri and v["holder"] != iri], True),
+        ("as-speaker", "Stances it stated as speaker", [v for v in views if v.get("speaker") == iri and iri not in (v["holder"], v["target"])], False),
+        ("as-source", "Stances it reported", [v for v in views if v.get("source") == iri and iri not in (v["holder"], v["target"])], False),
+    ]
+    return [{"id": key, "heading": heading, "blocks": _by_position(facts, positions) if grouped else [{"position": None, "facts": facts}]}
+            for key, heading, facts, grouped in sections if facts]
 
 
 async def resource_summary(request: Request, iri: str) -> dict[str, Any]:
@@ -173,27 +217,75 @@ async def resource_summary(request: Request, iri: str) -> dict[str, Any]:
     return {"label": labels[0] if labels else iri.rsplit("/", 1)[-1], "types": types, "same_as": same_as}
 
 
+# Names a reader knows for the vocabulary's most common terms that carry no rdfs:label in the served data.
+PROPERTY_NAMES = {
+    "http://www.w3.org/1999/02/22-rdf-syntax-ns#type": "type", "http://www.w3.org/2000/01/rdf-schema#label": "label",
+    "http://www.w3.org/2002/07/owl#sameAs": "same as", "http://www.w3.org/ns/prov#wasDerivedFrom": "derived from",
+    "http://www.w3.org/ns/prov#wasAttributedTo": "attributed to", "http://www.w3.org/2004/02/skos/core#editorialNote": "curator's note",
+    "https://schema.org/headline": "headline", "https://schema.org/url": "URL", "https://schema.org/publisher": "publisher",
+    "https://schema.org/datePublished": "published", "https://schema.org/inLanguage": "language", "https://schema.org/text": "text",
+    "http://purl.org/dc/terms/title": "title", "http://purl.org/dc/terms/description": "description", "http://purl.org/dc/terms/license": "licence",
+}
+
+
+def term_name(iri: str, label: str | None = None) -> str:
+    """Return the name a reader sees for a vocabulary term: its label, a known name, else its prefixed name (ld:holder)."""
+    if label:
+        return label
+    if iri in PROPERTY_NAMES:
+        return PROPERTY_NAMES[iri]
+    for prefix, namespace in sorted(PREFIXES.items(), key=lambda item: -len(item[1])):
+        if iri.startswith(namespace) and len(iri) > len(namespace):
+            return f"Wikidata {iri[len(namespace):]}" if prefix == "wd" else f"{prefix}:{iri[len(namespace):]}"
+    return iri
+
+
 async def property_table(request: Request, iri: str) -> list[dict[str, Any]]:
-    """Return every property of an IRI with a displayable value, for resources without a dedicated page."""
+    """Return every property of an IRI, named for a reader: the property's label and the value's label (or its quote, for evidence)."""
     state = request.app.state
     base = state.data.base_iri
     rows = await select_rows(state.pool, "triples", iri, state.data.union_default_graph, state.settings.query_timeout_s)
-    return [{"p": row["p"], "o": str(row["o"]), "label": row.get("oLabel"), "href": local_href(row["o"], base) if str(row["o"]).startswith(("http://", "https://")) else None}
-            for row in rows]
+    table, seen = [], set()
+    for row in rows:
+        if (row["p"], row["o"]) in seen:
+            continue
+        seen.add((row["p"], row["o"]))
+        value = str(row["o"])
+        is_iri = value.startswith(("http://", "https://"))
+        label = row.get("oLabel") or (f"the quote “{row['oQuote']}”" if row.get("oQuote") else None)
+        if is_iri and label is None and not value.startswith(base):
+            label = term_name(value) if term_name(value) != value else None
+        table.append({"p": row["p"], "name": term_name(row["p"], row.get("pLabel")), "o": value, "label": label,
+                      "href": local_href(value, base) if is_iri else None})
+    return table
+
+
+def article_info(properties: list[dict[str, Any]]) -> dict[str, str]:
+    """Return an article's headline, publisher, date and URL from its statements, for the article page's header."""
+    names = {"https://schema.org/headline": "headline", "https://schema.org/publisher": "publisher",
+             "https://schema.org/datePublished": "published", "https://schema.org/url": "url", "https://schema.org/inLanguage": "language"}
+    return {names[row["p"]]: row["o"] for row in properties if row["p"] in names}
 
 
 async def html_document(request: Request, thing: Thing) -> Response:
     """Return the HTML page of a resource, with its description embedded as JSON-LD."""
     state = request.app.state
+    kind = thing.path.split("/", 1)[0]
     summary = await resource_summary(request, thing.iri)
     views = await fact_views(request, thing.iri)
+    positions = await position_views(request, thing.iri)
+    for view in views:
+        view["position_view"] = positions.get(view.get("position", ""))
+    properties = await property_table(request, thing.iri)
     context = {
         "request": request, "iri": thing.iri, "summary": summary, "path": thing.path,
-        "groups": group_facts(views, thing.iri), "facts": views,
-        "properties": await property_table(request, thing.iri),
+        "sections": group_facts(views, positions, thing.iri, kind), "facts": views,
+        "position": positions.get(thing.iri) if kind == "position" else None,
+        "article": article_info(properties) if kind == "article" else None,
+        "properties": properties,
         "jsonld": await jsonld_of(request, thing.iri),
         "alternates": [(fmt.media_type, f"/{thing.path}{fmt.suffix}") for fmt in PAGE_FORMATS],
-        "kind": thing.path.split("/", 1)[0],
+        "kind": kind,
         "assets": state.assets,
         "base_iri": state.data.base_iri,
     }
