@@ -32,12 +32,13 @@ class LiveServer:
         return self.log_path.read_text(encoding="utf-8", errors="replace")
 
 
-def start_server(args: list[str], log_path: Path, env: dict[str, str] | None = None, timeout_s: float = 60) -> LiveServer:
-    """Start `python -m linkeddata serve ARGS --host 127.0.0.1 --port 0` and wait until it answers /health."""
+def start_server(args: list[str], log_path: Path, env: dict[str, str] | None = None, timeout_s: float = 60,
+                 command: list[str] | None = None, cwd: Path = PROJECT) -> LiveServer:
+    """Start `python -m linkeddata serve ARGS --host 127.0.0.1 --port 0` (or `command ARGS ...`) and wait until it answers /health."""
     log = log_path.open("w", encoding="utf-8")
     process = subprocess.Popen(
-        [sys.executable, "-m", "linkeddata", "serve", "--host", "127.0.0.1", "--port", "0", *args],
-        cwd=PROJECT, stdout=subprocess.PIPE, stderr=log, text=True, env={**os.environ, **(env or {})}, start_new_session=True,
+        [*(command or [sys.executable, "-m", "linkeddata", "serve"]), "--host", "127.0.0.1", "--port", "0", *args],
+        cwd=cwd, stdout=subprocess.PIPE, stderr=log, text=True, env={**os.environ, **(env or {})}, start_new_session=True,
     )
     deadline = time.monotonic() + timeout_s
     url = None

@@ -15,6 +15,7 @@ import time
 from pathlib import Path
 
 import pyoxigraph
+import pytest
 
 from conftest import FIRST_ARTICLE, PROJECT, published_files, run_cli, snapshot
 
@@ -37,12 +38,35 @@ def release_is_complete(out: Path) -> None:
 # ---------------------------------------------------------------- help and validate
 
 
-def test_help_lists_the_commands() -> None:
+COMMANDS = {  # every command the README documents, with options its help must name
+    "build": ("--project", "--out", "--base-iri"),
+    "validate": ("--project",),
+    "serve": ("--release", "--query-timeout-s", "--public-url"),
+    "add-article": ("--url", "--published", "--title", "--publisher"),
+    "suggest": ("--dry-run",),
+    "review": ("ARTICLE_ID",),
+    "diff": ("--json",),
+    "publish": ("--to", "--release"),
+}
+
+
+def test_help_lists_every_command_the_readme_documents() -> None:
     result = run_cli("--help")
     assert result.returncode == 0
-    assert "Usage:" in result.stdout
-    for command in ("build", "validate"):
-        assert command in result.stdout
+    listed = {line.split()[0] for line in result.stdout.split("Commands:", 1)[1].splitlines() if line.strip()}
+    assert listed == set(COMMANDS)
+    readme = (PROJECT / "README.md").read_text(encoding="utf-8")
+    for command in COMMANDS:
+        assert f"linkeddata {command}" in readme, command
+
+
+@pytest.mark.parametrize("command", sorted(COMMANDS))
+def test_each_command_has_help_naming_its_options(command: str) -> None:
+    result = run_cli(command, "--help")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith(f"Usage: linkeddata {command}") or f"linkeddata {command}" in result.stdout.splitlines()[0]
+    for option in COMMANDS[command]:
+        assert option in result.stdout, (command, option)
 
 
 def test_build_help_documents_project_out_and_base_iri() -> None:
