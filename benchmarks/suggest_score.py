@@ -22,8 +22,9 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from linkeddata.curate.cues import read_lexicon
+from linkeddata.curate.suggest import suggest_candidates
 from linkeddata.project.seeds import CANDIDATE_STATUS, iter_article_metadata, read_facts
-from linkeddata.curate.suggest import read_lexicon, suggest_candidates
 from linkeddata.project.vocabulary import read_vocabulary
 
 # Article 003 (Yeni Şafak English, Greece will not recognize Kosovo): chosen before suggest's rules were written

@@ -13,9 +13,10 @@ from click.testing import CliRunner
 from conftest import run_cli
 
 from linkeddata.cli import main
+from linkeddata.curate.candidates import generate
+from linkeddata.curate.cues import read_lexicon
 from linkeddata.project.evidence import locate_quote
 from linkeddata.project.seeds import read_actors
-from linkeddata.curate.suggest import generate, read_lexicon
 from linkeddata.project.vocabulary import read_vocabulary
 
 SEED_ARTICLE = "000_73df04759b344adc"
@@ -94,7 +95,7 @@ def test_suggest_adds_no_duplicates_of_facts_already_in_the_file(project_copy: P
     suggest(project_copy)
     after_text = facts_path(project_copy).read_text(encoding="utf-8")
     assert after_text.startswith(before_text), "the curated records and their comments must stay as they were"
-    identity = lambda f: (f["holder"], f["stance"], f["target"], f["polarity"], f["quote"])  # noqa: E731
+    identity = lambda f: (f["holder"], f["stance"], f["target"], f["polarity"], f["quote"])
     added = facts_of(project_copy)[len(curated):]
     assert not {identity(f) for f in added} & {identity(f) for f in curated}
     assert len({f["key"] for f in facts_of(project_copy)}) == len(facts_of(project_copy))

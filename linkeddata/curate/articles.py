@@ -232,7 +232,7 @@ def add_article(project: Path, text_file: Path, *, url: str, published: str, tit
             written.append(path)
         vocabulary = vocabulary or read_vocabulary(project)
         article, problems = read_article(project, added.metadata_path, vocabulary)
-        records, fact_problems = read_facts(project, added.facts_path, vocabulary)
+        _records, fact_problems = read_facts(project, added.facts_path, vocabulary)
         if problems or fact_problems or article is None or article.text.encode("utf-8") != data:
             raise InputErrors(problems + fact_problems or [InputError(SourceLocation(shown, 0), "the copy differs from the file")])
     except BaseException:

@@ -16,11 +16,12 @@ from typing import Any
 
 import click
 
-from linkeddata.curate.articles import facts_path, raw_fact_fields, record_blocks, rewrite_fact_records
+from linkeddata.curate.articles import RecordBlock, facts_path, raw_fact_fields, record_blocks, rewrite_fact_records
+from linkeddata.curate.sentences import split_sentences
+from linkeddata.curate.suggest import read_article_and_actors
 from linkeddata.errors import InputErrors, SourceLocation
 from linkeddata.project.evidence import QuoteNotFound, find_occurrences, locate_quote
 from linkeddata.project.seeds import CANDIDATE_STATUS, FACT_FIELDS, LocatedDict, Record, check_fields, check_references
-from linkeddata.curate.suggest import read_article_and_actors, split_sentences
 from linkeddata.project.vocabulary import Vocabulary
 
 CHOICES = "[a]ccept / [e]dit field=value / [r]eject / [s]kip / [q]uit"
@@ -87,90 +88,151 @@ def parse_edit(answer: str) -> tuple[str, str] | None:
     return match.group(1), value
 
 
+@dataclass
+class ReviewSession:
+    """One review of one article: where its facts are, what the curator is asked through, and what was done."""
+
+    project: Path
+    article_id: str
+    vocabulary: Vocabulary
+    text: str
+    actors: list[Record]
+    ask: Callable[[str], str]
+    echo: Callable[[str], None]
+    summary: ReviewSummary = field(default_factory=ReviewSummary)
+
+    @property
+    def path(self) -> Path:
+        return facts_path(self.project, self.article_id)
+
+    @property
+    def relative(self) -> str:
+        return f"seeds/facts/{self.path.name}"
+
+    def blocks(self) -> tuple[list[RecordBlock], list[str]]:
+        """Return the fact file's record blocks and lines as they are now (earlier decisions moved the lines)."""
+        _document, blocks, lines = record_blocks(self.path, self.relative)
+        return blocks, lines
+
+    def answer(self, message: str) -> str:
+        """Return the curator's answer; a closed terminal (click.Abort) answers quit."""
+        try:
+            return self.ask(message).strip()
+        except click.Abort:
+            return "q"
+
+
+def candidate_keys(session: ReviewSession) -> list[str]:
+    """Return the keys of the records still marked `status: candidate`, in file order."""
+    blocks, _lines = session.blocks()
+    return [str(block.fields.get("key")) for block in blocks if block.fields.get("status") == CANDIDATE_STATUS]
+
+
+def accept(session: ReviewSession, key: str, fields: dict[str, Any]) -> bool:
+    """Accept a candidate if it would pass `build` (writing it without its status); return whether it was accepted."""
+    accepted = {name: value for name, value in fields.items() if name != "status"}
+    problems = fact_problems(accepted, session.text, session.actors, session.vocabulary, session.relative)
+    for problem in problems:
+        session.echo(f"  cannot accept: {problem}")
+    if problems:
+        session.echo("  edit the fact (field=value), reject it or skip it")
+        return False
+    rewrite_fact_records(session.project, session.article_id, {key: accepted}, session.vocabulary)
+    session.summary.accepted.append(str(accepted["key"]))
+    session.echo(f"  accepted {accepted['key']}")
+    return True
+
+
+def reject(session: ReviewSession, key: str, fields: dict[str, Any]) -> None:
+    """Delete a candidate from the fact file and remember it, so that `suggest` does not propose it again."""
+    rewrite_fact_records(session.project, session.article_id, {key: None}, session.vocabulary)
+    session.summary.rejected.append(key)
+    session.echo(f"  rejected {key} (deleted)")
+
+
+def requested_edit(session: ReviewSession, answer: str, word: str, rest: str) -> tuple[str, str] | None:
+    """Return the (field, value) an answer asks for ("e field=value", "field=value", or "e" then a prompt), or None."""
+    editing = word.lower() in ("e", "edit")
+    edit = parse_edit(rest if editing else answer)
+    if edit is None and editing:
+        edit = parse_edit(session.answer("field=value (empty value removes an optional field)"))
+    if edit is None:
+        session.echo(f"  an edit is field=value, with field one of: {', '.join(EDITABLE)}")
+    return edit
+
+
+def edit(session: ReviewSession, key: str, fields: dict[str, Any], change: tuple[str, str]) -> dict[str, Any] | None:
+    """Set one field of a candidate in the fact file; return the new fields, or None (with the reason printed)."""
+    name, value = change
+    blocks, _lines = session.blocks()
+    problem = edit_problem(name, value, fields, session.actors, session.vocabulary, {str(b.fields.get("key")) for b in blocks} - {key})
+    if problem:
+        session.echo(f"  cannot edit: {problem}")
+        return None
+    changed = {**fields}
+    if value == "":
+        changed.pop(name, None)
+    else:
+        changed[name] = value
+    try:
+        rewrite_fact_records(session.project, session.article_id, {key: changed}, session.vocabulary)
+    except InputErrors as raised:
+        for error in raised.errors:
+            session.echo(f"  cannot edit: {error.message}")
+        return None
+    if str(changed["key"]) not in session.summary.edited:
+        session.summary.edited.append(str(changed["key"]))
+    return changed
+
+
+def decide(session: ReviewSession, key: str, position: int, total: int) -> bool:
+    """Ask about one candidate until it is accepted, rejected or skipped; return False if the curator quits."""
+    blocks, lines = session.blocks()
+    block = next(b for b in blocks if str(b.fields.get("key")) == key)
+    fields = raw_fact_fields(block.fields)
+    comments = [line.strip() for line in lines[block.first + 1 : block.last + 1] if line.lstrip().startswith("#")]
+    show(fields, session.text, position, total, comments, session.echo)
+    while True:
+        answer = session.answer(CHOICES)
+        word, _, rest = answer.partition(" ")
+        choice = word.lower()
+        if choice in ("a", "accept"):
+            if accept(session, key, fields):
+                return True
+        elif choice in ("e", "edit") or parse_edit(answer):
+            change = requested_edit(session, answer, word, rest)
+            changed = edit(session, key, fields, change) if change else None
+            if changed is not None:
+                fields, key = changed, str(changed["key"])
+                show(fields, session.text, position, total, [], session.echo)
+        elif choice in ("r", "reject"):
+            reject(session, key, fields)
+            return True
+        elif choice in ("s", "skip"):
+            session.summary.skipped.append(key)
+            return True
+        elif choice in ("q", "quit"):
+            return False
+        else:
+            session.echo(f"  answer one of {CHOICES}")
+
+
 def review(project: Path, article_id: str, vocabulary: Vocabulary, *, prompt: Callable[[str], str] | None = None,
            echo: Callable[[str], None] = click.echo) -> ReviewSummary:
     """Walk through the candidates of one article, writing each decision to its fact file; return what was done."""
-    ask = prompt or (lambda message: click.prompt(message, default="s", show_default=False))
     article, actors = read_article_and_actors(project, article_id, vocabulary)
-    path = facts_path(project, article_id)
-    relative = f"seeds/facts/{path.name}"
-    _document, blocks, _lines = record_blocks(path, relative)
-    candidates = [str(block.fields.get("key")) for block in blocks if block.fields.get("status") == CANDIDATE_STATUS]
-    summary = ReviewSummary()
+    ask = prompt or (lambda message: click.prompt(message, default="s", show_default=False))
+    session = ReviewSession(project, article_id, vocabulary, article.text, actors, ask, echo)
+    candidates = candidate_keys(session)
     if not candidates:
-        echo(f"no candidates in {relative}; run `linkeddata suggest {article_id}` first")
-        return summary
-    echo(f"{len(candidates)} candidate(s) in {relative}: {CHOICES}")
+        echo(f"no candidates in {session.relative}; run `linkeddata suggest {article_id}` first")
+        return session.summary
+    echo(f"{len(candidates)} candidate(s) in {session.relative}: {CHOICES}")
     for position, key in enumerate(candidates, 1):
-        _document, blocks, lines = record_blocks(path, relative)  # earlier decisions moved the lines
-        block = next(b for b in blocks if str(b.fields.get("key")) == key)
-        fields = raw_fact_fields(block.fields)
-        comments = [line.strip() for line in lines[block.first + 1 : block.last + 1] if line.lstrip().startswith("#")]
-        show(fields, article.text, position, len(candidates), comments, echo)
-        while True:
-            try:
-                answer = ask(CHOICES).strip()
-            except click.Abort:
-                answer = "q"
-            word, _, rest = answer.partition(" ")
-            if word.lower() in ("a", "accept"):
-                accepted = {name: value for name, value in fields.items() if name != "status"}
-                problems = fact_problems(accepted, article.text, actors, vocabulary, relative)
-                if problems:
-                    for problem in problems:
-                        echo(f"  cannot accept: {problem}")
-                    echo("  edit the fact (field=value), reject it or skip it")
-                    continue
-                rewrite_fact_records(project, article_id, {key: accepted}, vocabulary)
-                summary.accepted.append(str(accepted["key"]))
-                echo(f"  accepted {accepted['key']}")
-                break
-            editing = word.lower() in ("e", "edit")
-            if editing or parse_edit(answer):
-                edit = parse_edit(rest if editing else answer)
-                if edit is None:
-                    try:
-                        edit = parse_edit(ask("field=value (empty value removes an optional field)"))
-                    except click.Abort:
-                        edit = None
-                if edit is None:
-                    echo(f"  an edit is field=value, with field one of: {', '.join(EDITABLE)}")
-                    continue
-                name, value = edit
-                problem = edit_problem(name, value, fields, actors, vocabulary, {str(b.fields.get('key')) for b in blocks} - {key})
-                if problem:
-                    echo(f"  cannot edit: {problem}")
-                    continue
-                changed = {**fields}
-                if value == "":
-                    changed.pop(name, None)
-                else:
-                    changed[name] = value
-                try:
-                    rewrite_fact_records(project, article_id, {key: changed}, vocabulary)
-                except InputErrors as raised:
-                    for error in raised.errors:
-                        echo(f"  cannot edit: {error.message}")
-                    continue
-                fields, key = changed, str(changed["key"])
-                _document, blocks, lines = record_blocks(path, relative)
-                if key not in summary.edited:
-                    summary.edited.append(key)
-                show(fields, article.text, position, len(candidates), [], echo)
-                continue
-            if word.lower() in ("r", "reject"):
-                rewrite_fact_records(project, article_id, {key: None}, vocabulary)
-                summary.rejected.append(key)
-                echo(f"  rejected {key} (deleted)")
-                break
-            if word.lower() in ("s", "skip"):
-                summary.skipped.append(key)
-                break
-            if word.lower() in ("q", "quit"):
-                summary.left = len(candidates) - position + 1
-                return summary
-            echo(f"  answer one of {CHOICES}")
-    return summary
+        if not decide(session, key, position, len(candidates)):
+            session.summary.left = len(candidates) - position + 1
+            break
+    return session.summary
 
 
 def edit_problem(name: str, value: str, fields: dict[str, Any], actors: list[Record], vocabulary: Vocabulary, other_keys: set[str]) -> str | None:
