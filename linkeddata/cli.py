@@ -248,6 +248,26 @@ def review_command(context: click.Context, project_dir: Path, base_iri: str, art
                f"skipped {len(summary.skipped)}" + (f", {summary.left} left for later" if summary.left else ""))
 
 
+@main.command("verify")
+@click.argument("release", type=click.Path(path_type=Path), default="dist", required=False)
+@click.pass_context
+@reports_errors
+def verify_command(context: click.Context, release: Path) -> None:
+    """Re-check a downloaded release: every SHA256SUMS line, every archived text's hash, every evidence anchor (quote at its
+    offsets, prefix, suffix) and each dump's triple count against the VoID description. Exit 1 with one line per failure."""
+    from linkeddata.release.verify import verify_release
+
+    if not release.is_dir():
+        raise OperationFailed(f"{release}: not a release folder")
+    failures = verify_release(release)
+    for failure in failures:
+        click.echo(str(failure), err=True)
+    if failures:
+        raise SystemExit(1)
+    if not context.obj["quiet"]:
+        click.echo(f"verified {release}: every checksum, archived text, evidence anchor and dump count holds")
+
+
 @main.command("diff")
 @click.argument("old_release", type=click.Path(path_type=Path))
 @click.argument("new_release", type=click.Path(path_type=Path))

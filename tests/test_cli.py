@@ -47,6 +47,7 @@ COMMANDS = {  # every command the README documents, with options its help must n
     "review": ("ARTICLE_ID",),
     "diff": ("--json",),
     "publish": ("--to", "--release"),
+    "verify": ("RELEASE",),
 }
 
 
