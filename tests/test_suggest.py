@@ -224,3 +224,77 @@ def test_review_will_not_accept_a_candidate_that_would_break_the_build(emptied: 
     assert "quote not found verbatim" in result.output
     assert facts_of(emptied) == []
     assert "facts: []" in path.read_text(encoding="utf-8")
+
+
+# ---------------------------------------------------------------- the extended stance model (issue 13)
+
+
+@pytest.fixture(scope="module")
+def suggester() -> Any:
+    """generate() over the project's actors and lexicon, returning each candidate's fields."""
+    project = Path(__file__).resolve().parent.parent
+    vocabulary = read_vocabulary(project)
+    actors, errors = read_actors(project, vocabulary)
+    assert not errors
+    lexicon = read_lexicon(project, vocabulary)
+    return lambda text: [c.fields for c in generate(text, actors, lexicon).candidates]
+
+
+@pytest.mark.parametrize(("text", "modality", "condition"), [
+    ("Greece said it will not recognize Kosovo.", "intended", None),
+    ("Hungary may recognize Kosovo.", "hedged", None),
+    ("Russia will support Serbia if Belgrade asks for help.", "conditional", "if Belgrade asks for help"),
+    ("“If Serbia asks, Russia will support Serbia,” said Botsan-Kharchenko.", "conditional", "If Serbia asks"),
+    # after a reporting verb "could" is the backshifted "can": no hedge
+    ("Orbán said Hungary could support Serbia.", None, None),
+    ("Hungary supports Serbia.", None, None),
+])
+def test_modality_and_condition_from_the_lexicon(suggester: Any, text: str, modality: str | None, condition: str | None) -> None:
+    (fact,) = suggester(text)
+    assert fact.get("modality") == modality
+    assert fact.get("condition") == condition
+    if condition:
+        assert condition in fact["quote"] and fact["quote"] in text
+
+
+@pytest.mark.parametrize(("text", "quote"), [
+    ("Greece will not recognize Kosovo, according to the Kathimerini newspaper.", "Greece will not recognize Kosovo"),
+    ("Kathimerini wrote about it. The daily reiterated that Spain did not recognize Kosovo.", "The daily reiterated that Spain did not recognize Kosovo"),
+    ("Kathimerini reported that Spain did not recognize Kosovo.", "Kathimerini reported that Spain did not recognize Kosovo"),
+])
+def test_a_publication_named_as_teller_is_the_source_never_speaker_or_holder(suggester: Any, text: str, quote: str) -> None:
+    (fact,) = suggester(text)
+    assert (fact["holder"], fact["stance"], fact["target"], fact["polarity"]) in {("greece", "recognizes", "kosovo", "negated"),
+                                                                                  ("spain", "recognizes", "kosovo", "negated")}
+    assert fact["claim"] == "reported" and fact["source"] == "kathimerini" and "speaker" not in fact
+    assert fact["quote"] == quote
+    assert suggester("Kathimerini supports Serbia.") == []
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("The United States urged Greece to recognize Kosovo.", {("united-states", "appeals-to", "greece", "affirmed")}),
+    ("China called on NATO to respect Serbia.", {("china", "appeals-to", "nato", "affirmed")}),
+    ("Serbia refused to impose sanctions against Russia.", {("serbia", "sanctions", "russia", "negated")}),
+    ("Serbia, alone among EU candidates, refused to impose sanctions against Russia.", {("serbia", "sanctions", "russia", "negated")}),
+    ("Serbia is one of Russia’s traditional allies and has refused to join international sanctions against Moscow.",
+     {("serbia", "allied-with", "russia", "affirmed"), ("serbia", "sanctions", "russia", "negated")}),
+    ("The EU imposed sanctions on Russia.", {("european-union", "sanctions", "russia", "affirmed")}),
+    ("In Belgrade thousands march in support of Russia.", set()),
+])
+def test_cues_for_appeals_sanctions_and_alliances(suggester: Any, text: str, expected: set[tuple[str, ...]]) -> None:
+    assert {(f["holder"], f["stance"], f["target"], f["polarity"]) for f in suggester(text)} == expected
+
+
+def test_every_suggested_candidate_once_accepted_passes_validate(project_copy: Path) -> None:
+    """Suggest on every seed article with its curated facts removed, accept everything, and validate the project."""
+    articles = sorted(path.stem for path in (project_copy / "seeds" / "articles").glob("*.yaml"))
+    for article in articles:
+        facts_path(project_copy, article).write_text(f"article: {article}\nfacts: []\n", encoding="utf-8")
+        suggest(project_copy, article)
+        path = facts_path(project_copy, article)
+        path.write_text(path.read_text(encoding="utf-8").replace("    status: candidate\n", ""), encoding="utf-8")
+    facts = [fact for article in articles for fact in facts_of(project_copy, article)]
+    assert {fact.get("modality") for fact in facts} >= {"conditional", "intended"}
+    assert any(fact.get("source") == "kathimerini" for fact in facts)
+    validated = run_cli("validate", "--project", str(project_copy))
+    assert validated.returncode == 0, validated.stdout + validated.stderr

@@ -34,7 +34,7 @@ class Analysis:
         self.lexicon = lexicon
         self.sentences = split_sentences(text)
         self.quotations: list[Quotation] = find_quotations(text)
-        self.mentions = find_mentions(text, actors, lexicon.speaker_pronouns)
+        self.mentions = find_mentions(text, actors, (*lexicon.speaker_pronouns, *lexicon.publication_references))
         self.cues: list[CueMatch] = find_cues(text, lexicon)
         self.verbs: list[Span] = [(m.start(), m.end()) for m in lexicon.speech_verbs.finditer(text)]
         self.negators: list[Span] = [(m.start(), m.end()) for m in lexicon.negators.finditer(text)]

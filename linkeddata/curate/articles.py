@@ -38,10 +38,10 @@ from linkeddata.project.vocabulary import Vocabulary, read_vocabulary
 ARTICLES_DIR = Path("seeds") / "articles"
 FACTS_DIR = Path("seeds") / "facts"
 ID_NUMBER = re.compile(r"^([0-9]+)_")
-FACT_FIELD_ORDER = ("key", "holder", "stance", "target", "polarity", "aspect", "date", "claim", "speaker",
-                    "quote", "occurrence", "status", "note")
+FACT_FIELD_ORDER = ("key", "holder", "stance", "target", "polarity", "aspect", "date", "modality", "condition", "claim", "speaker",
+                    "source", "quote", "occurrence", "status", "note")
 ARTICLE_FIELD_ORDER = ("id", "title", "url", "publisher", "published", "language", "sha256", "note")
-ALWAYS_QUOTED = {"quote", "aspect", "note", "title", "date", "published"}
+ALWAYS_QUOTED = {"quote", "condition", "aspect", "note", "title", "date", "published"}
 _PLAIN = re.compile(r"[A-Za-z][A-Za-z0-9_./-]*(?: [A-Za-z0-9_./-]+)*")
 _YAML_WORDS = {"null", "true", "false", "yes", "no", "on", "off", "y", "n", "~"}
 

@@ -9,17 +9,19 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from linkeddata.curate.analysis import Analysis, Span
-from linkeddata.curate.attribution import Report, attribute_quotations, reported_by
+from linkeddata.curate.attribution import Report, Source, attribute_quotations, is_publication, reported_by, source_of
 from linkeddata.curate.cues import CueMatch, Lexicon
 from linkeddata.curate.mentions import Mention, actor_table
+from linkeddata.curate.modality import Modality, modality_of
 from linkeddata.curate.names import unknown_names
 from linkeddata.curate.sentences import Quotation
-from linkeddata.curate.sides import Side, coordinated, left_side, possessor, right_side
+from linkeddata.curate.sides import Side, coordinated, left_side, possessor, right_side, shared_subject
 from linkeddata.project.evidence import find_occurrences, locate_quote
 from linkeddata.project.seeds import Record
 
 MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December")
 COLLECTIVE_PRONOUNS = ("we", "our", "us", "it", "its", "they", "their", "them", "this country")
+APPEAL = "appeals-to"
 OPENING_PHRASE = "holder is the subject after the opening phrase"
 TRAILING_LINKS = re.compile(r"(?:[\s,;:–—-]|(?<![\w-])(?:and|or|but|nor|either)(?![\w-]))+$")
 
@@ -56,6 +58,13 @@ class CueSite:
     context: Span
     quotation: Quotation | None
     report: Report | None
+    teller: Source | None = None  # the publication the text names as teller
+
+    @property
+    def source(self) -> str | None:
+        if self.quotation is not None:
+            return self.quotation.source
+        return self.teller.key if self.teller is not None else None
 
     @property
     def speaker(self) -> str | None:
@@ -83,7 +92,9 @@ def cue_site(analysis: Analysis, sentence: Span, sentence_index: int, match: Cue
     """Return where a cue stands and who speaks there."""
     quotation = analysis.quotation_at(match.start)
     report = None if quotation is not None else reported_by(analysis, sentence, match.start, match.end)
-    return CueSite(match, sentence, sentence_index, analysis.context(sentence, match.start), quotation, report)
+    context = analysis.context(sentence, match.start)
+    teller = None if quotation is not None else source_of(analysis, context)
+    return CueSite(match, sentence, sentence_index, context, quotation, report, teller)
 
 
 def limits(analysis: Analysis, site: CueSite) -> Span:
@@ -109,7 +120,7 @@ def sides(analysis: Analysis, site: CueSite, left: int, right: int) -> tuple[Sid
     holder = Side(owner, [owner]) if owner is not None and cue.possessor == "holder" else None
     target = Side(owner, [owner]) if owner is not None and cue.possessor == "target" else None
     if cue.holder == "left" and holder is None:
-        holder = left_side(analysis, left, match.start, skip=owner)
+        holder = left_side(analysis, left, match.start, skip=owner) or shared_subject(analysis, site.context, left)
     if cue.holder == "right":
         holder = right_side(analysis, match.end, right)
     if cue.target == "right" and target is None:
@@ -123,6 +134,8 @@ def resolve(analysis: Analysis, site: CueSite, mentions: list[Mention]) -> list[
     """Return the actor keys mentions stand for: a pronoun in speech is the speaker ("we" of a person: the person's state)."""
     keys = []
     for mention in mentions:
+        if is_publication(analysis, mention.actor) or " ".join(mention.text.lower().split()) in analysis.lexicon.publication_references:
+            continue  # a publication tells of stances; it holds none here
         if mention.actor is not None:
             keys.append(mention.actor)
         elif site.in_speech and site.speaker is not None:
@@ -173,11 +186,21 @@ def fallback_holder(analysis: Analysis, site: CueSite, target: Side) -> tuple[li
     return [], [], None
 
 
+def asked_for(analysis: Analysis, site: CueSite, holder: Side | None) -> bool:
+    """Return whether the cue is what an appeal asks its target to do ("urged Greece to recognize Kosovo"): a stance
+    asked for, not held."""
+    if holder is None or analysis.words_between(holder.nearest.end, site.match.start) != ["to"]:
+        return False
+    first = min(m.start for m in holder.group)
+    return any(m.cue.stance == APPEAL and m.end <= first and analysis.words_between(m.end, first) in ([], ["the"])
+               for m in analysis.cues)
+
+
 def parties(analysis: Analysis, site: CueSite) -> Parties | None:
-    """Return the holders and targets of a cue, or None if either side names no actor."""
+    """Return the holders and targets of a cue, or None if either side names no actor or the stance is asked for."""
     left, right = limits(analysis, site)
     holder_side, target_side = sides(analysis, site, left, right)
-    if target_side is None:
+    if target_side is None or asked_for(analysis, site, holder_side):
         return None
     targets = resolve(analysis, site, target_side.group)
     holder_mentions = holder_side.group if holder_side else []
@@ -190,10 +213,15 @@ def parties(analysis: Analysis, site: CueSite) -> Parties | None:
     return Parties(holders, targets, holder_mentions, target_side.group, left, note)
 
 
+def verb_window(site: CueSite, found: Parties) -> Span:
+    """Return the span from the left-hand actor (or the clause start) to the cue: where negators and modal words count."""
+    left_used = [m for m in (*found.holder_mentions, *found.target_mentions) if m.end <= site.match.start]
+    return max((m.end for m in left_used), default=found.left_limit), site.match.start
+
+
 def negators_of(analysis: Analysis, site: CueSite, found: Parties) -> list[Span]:
     """Return the negators between the left-hand actor (or the clause start) and the cue, or inside a passive cue."""
-    left_used = [m for m in (*found.holder_mentions, *found.target_mentions) if m.end <= site.match.start]
-    negation_from = max((m.end for m in left_used), default=found.left_limit)
+    negation_from = verb_window(site, found)[0]
     return [n for n in analysis.negators if negation_from <= n[0] and n[1] <= site.match.end]
 
 
@@ -207,6 +235,8 @@ def quote_span(analysis: Analysis, site: CueSite, found: Parties, negators: list
         reported_span = (min(report.speaker_at[0], report.verb[0]), max(report.speaker_at[1], report.verb[1]))
         if reported_span[0] <= match.start:  # "X said ..." is part of the quote; "..., according to X" is not
             involved.append(reported_span)
+    if site.teller is not None and context[0] <= site.teller.span[0] <= match.start:  # "The daily reiterated that ..."
+        involved.append(site.teller.span)
     if found.note == OPENING_PHRASE:
         involved.append((context[0], context[0]))
     start = analysis.span_start(min(a for a, _ in involved), context[0])
@@ -250,7 +280,7 @@ def claim_of(site: CueSite) -> str:
     """Return the claim type: quoted (a named speaker's words), reported (a reporting verb) or the author's."""
     if site.quotation is not None and site.quotation.speaker:
         return "quoted"
-    return "reported" if site.report is not None else "author"
+    return "reported" if site.report is not None or site.source is not None else "author"
 
 
 def description(analysis: Analysis, site: CueSite, found: Parties) -> str:
@@ -265,6 +295,26 @@ def description(analysis: Analysis, site: CueSite, found: Parties) -> str:
     return text + ("; " + "; ".join(notes) if notes else "")
 
 
+def modality_fields(analysis: Analysis, modality: Modality | None, quote: str) -> dict[str, str]:
+    """Return the modality (and a conditional's condition) fields; a condition not inside the quote is dropped."""
+    if modality is None:
+        return {}
+    if modality.condition is None:
+        return {"modality": modality.notation}
+    condition = analysis.text[modality.condition[0] : modality.condition[1]].strip()
+    return {"modality": modality.notation, "condition": condition} if condition and condition in quote else {}
+
+
+def attribution_fields(site: CueSite, claim: str) -> dict[str, str]:
+    """Return the claim type with its speaker and (a publication) source."""
+    fields = {"claim": claim}
+    if claim != "author" and site.speaker is not None:
+        fields["speaker"] = site.speaker
+    if claim != "author" and site.source is not None:
+        fields["source"] = site.source
+    return fields
+
+
 def candidates_for_cue(analysis: Analysis, site: CueSite) -> list[Candidate]:
     """Return the candidates one cue gives: one per holder and target found around it."""
     found = parties(analysis, site)
@@ -272,25 +322,26 @@ def candidates_for_cue(analysis: Analysis, site: CueSite) -> list[Candidate]:
         return []
     negators = negators_of(analysis, site, found)
     span = quote_span(analysis, site, found, negators)
+    in_reported_speech = site.report is not None and site.report.content_follows
+    modality = modality_of(analysis, site.context, verb_window(site, found), span[1], in_reported_speech)
+    if modality is not None and modality.condition is not None:
+        span = (min(span[0], modality.condition[0]), max(span[1], modality.condition[1]))
     cut = cut_quote(analysis.text, span)
     if cut is None:
         return []
     quote, occurrence = cut
-    common: dict[str, Any] = {"stance": site.match.cue.stance,
-                              "polarity": "negated" if (len(negators) % 2 == 1) != site.match.cue.negated else "affirmed"}
+    polarity = "negated" if (len(negators) % 2 == 1) != site.match.cue.negated else "affirmed"
     date = stated_date(analysis.text[site.match.start : span[1]])
-    claim = claim_of(site)
+    shared = {**modality_fields(analysis, modality, quote), **attribution_fields(site, claim_of(site)), "quote": quote}
+    if occurrence:
+        shared["occurrence"] = str(occurrence)
     why = description(analysis, site, found)
     candidates = []
     for holder in found.holders:
         for target in (t for t in found.targets if t != holder):
-            fields: dict[str, Any] = {"holder": holder, "stance": common["stance"], "target": target, "polarity": common["polarity"]}
+            fields: dict[str, Any] = {"holder": holder, "stance": site.match.cue.stance, "target": target, "polarity": polarity}
             fields.update({"date": date} if date else {})
-            fields["claim"] = claim
-            fields.update({"speaker": site.speaker} if claim != "author" else {})
-            fields["quote"] = quote
-            fields.update({"occurrence": str(occurrence)} if occurrence else {})
-            candidates.append(Candidate(fields, why, site.sentence_index))
+            candidates.append(Candidate({**fields, **shared}, why, site.sentence_index))
     return candidates
 
 

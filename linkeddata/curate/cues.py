@@ -15,7 +15,8 @@ from linkeddata.project.vocabulary import Vocabulary
 LEXICON = "ontology/stance-lexicon.yaml"
 SIDES = ("left", "right")
 CUE_FIELDS = {"pattern", "holder", "target", "possessor", "polarity", "example"}
-WORD_LISTS = ("negators", "speech_verbs", "gap_words", "clause_openers", "relative_words", "clause_after_and", "speaker_pronouns")
+WORD_LISTS = ("negators", "speech_verbs", "gap_words", "clause_openers", "relative_words", "clause_after_and", "speaker_pronouns",
+              "backshifted_modals", "publication_references", "object_prepositions")
 NEVER = "(?!)"  # a pattern that matches nothing, for an empty list
 
 
@@ -54,6 +55,10 @@ class Lexicon:
     relative_words: frozenset[str]
     clause_after_and: frozenset[str]
     speaker_pronouns: tuple[str, ...]
+    modalities: dict[str, re.Pattern[str]]  # modality notation -> its cue words (asserted, the default, has none)
+    backshifted_modals: frozenset[str]
+    publication_references: tuple[str, ...]
+    object_prepositions: frozenset[str]
 
 
 def word_alternatives(patterns: Iterable[str]) -> re.Pattern[str]:
@@ -132,6 +137,29 @@ def _read_word_lists(document: LocatedDict, errors: list[InputError]) -> dict[st
     return lists
 
 
+def _read_modalities(document: LocatedDict, vocabulary: Vocabulary, errors: list[InputError]) -> dict[str, re.Pattern[str]]:
+    """Return the cue words of each modality of the `modalities:` section, appending the problems found to `errors`."""
+    section = document.get("modalities", LocatedDict())
+    if not isinstance(section, LocatedDict):
+        errors.append(InputError(_where(document, "modalities"), "'modalities' must be a mapping of modality to cues"))
+        return {}
+    modalities = {}
+    for notation, entries in section.items():
+        where = SourceLocation(LEXICON, section.key_lines[notation])
+        if notation not in vocabulary.modalities:
+            errors.append(InputError(where, f"unknown modality {notation!r} (the ontology defines: {', '.join(sorted(vocabulary.modalities))})"))
+            continue
+        patterns = [entry.get("pattern") for entry in entries] if isinstance(entries, list) and all(isinstance(e, dict) for e in entries) else None
+        if not patterns or not all(isinstance(p, str) and p for p in patterns):
+            errors.append(InputError(where, f"modality {notation!r}: expected a list of cues, each with a 'pattern'"))
+            continue
+        try:
+            modalities[notation] = word_alternatives(p.replace(" ", r"\s+") for p in patterns)
+        except re.error as error:
+            errors.append(InputError(where, f"modality {notation!r}: bad pattern: {error}"))
+    return modalities
+
+
 def read_lexicon(project: Path, vocabulary: Vocabulary) -> Lexicon:
     """Return the project's stance cue lexicon; raises InputErrors naming `path:line` of every problem."""
     document = load_yaml(project / LEXICON, LEXICON)
@@ -140,6 +168,7 @@ def read_lexicon(project: Path, vocabulary: Vocabulary) -> Lexicon:
     errors: list[InputError] = []
     cues = _read_cues(document["stances"], vocabulary, errors)
     lists = _read_word_lists(document, errors)
+    modalities = _read_modalities(document, vocabulary, errors)
     if errors:
         raise InputErrors(errors)
     return Lexicon(
@@ -151,6 +180,10 @@ def read_lexicon(project: Path, vocabulary: Vocabulary) -> Lexicon:
         relative_words=frozenset(word.lower() for word in lists["relative_words"]),
         clause_after_and=frozenset(word.lower() for word in lists["clause_after_and"]),
         speaker_pronouns=tuple(sorted(lists["speaker_pronouns"], key=len, reverse=True)),
+        modalities=modalities,
+        backshifted_modals=frozenset(word.lower() for word in lists["backshifted_modals"]),
+        publication_references=tuple(sorted((word.lower() for word in lists["publication_references"]), key=len, reverse=True)),
+        object_prepositions=frozenset(word.lower() for word in lists["object_prepositions"]),
     )
 
 

@@ -49,6 +49,7 @@ class Quotation:
     end: int
     speaker: str | None = None
     speaker_at: tuple[int, int] | None = None
+    source: str | None = None  # a publication named as the teller: never a speaker
 
 
 def _quoted_spans(line: str) -> list[tuple[int, int]]:

@@ -85,10 +85,18 @@ def possessor(analysis: Analysis, cue_start: int, left: int) -> Mention | None:
     return mention
 
 
+def after_preposition(analysis: Analysis, mention: Mention, floor: int) -> bool:
+    """Return whether an actor is the object of a preposition ("among EU candidates"), so no subject."""
+    before = analysis.words_between(max(floor, mention.start - 16), mention.start)
+    before = [w for w in before if w not in ("the", "a", "an")]
+    return bool(before) and before[-1] in analysis.lexicon.object_prepositions
+
+
 def left_side(analysis: Analysis, limit: int, cue_start: int, skip: Mention | None = None) -> Side | None:
-    """The nearest actor or pronoun before the cue, after `limit`, with the actors coordinated with it."""
+    """The nearest actor or pronoun before the cue, after `limit` and not a preposition's object, with the actors
+    coordinated with it."""
     candidates = [m for m in analysis.mentions if m.end <= cue_start and m.start >= limit and m is not skip
-                  and (skip is None or m.end <= skip.start)]
+                  and (skip is None or m.end <= skip.start) and not after_preposition(analysis, m, limit)]
     if not candidates:
         return None
     nearest = candidates[-1]
@@ -105,3 +113,18 @@ def right_side(analysis: Analysis, cue_end: int, limit: int) -> Side | None:
     if any(w not in analysis.lexicon.gap_words for w in between):
         return None
     return Side(nearest, coordinated(analysis, nearest, 1, limit))
+
+
+def shared_subject(analysis: Analysis, context: tuple[int, int], left: int) -> Side | None:
+    """The subject of the clause before "and has ...", "and refused ...": a second verb phrase shares it
+    ("Serbia is one of Russia’s allies and has refused to join sanctions")."""
+    conjunction = analysis.words_between(max(context[0], left - 4), left)
+    if conjunction[-1:] != ["and"]:
+        return None
+    clause_start = context[0]
+    for _a, b in analysis.barriers(context[0], left - 3, relative=True):
+        clause_start = max(clause_start, b)
+    first = next((m for m in analysis.mentions_in(clause_start, left) if m.actor is not None), None)
+    if first is None or analysis.words_between(clause_start, first.start) not in ([], ["the"]):
+        return None
+    return Side(first, coordinated(analysis, first, 1, left - 3))
