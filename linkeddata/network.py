@@ -10,9 +10,14 @@ from html import escape
 from importlib import resources
 from typing import Any
 
-STANCE_COLOURS = {"supports": "#2e7d32", "recognizes": "#1565c0", "condemns": "#c62828"}
-KIND_COLOURS = {"state": "#f4e1b5", "organization": "#d7e3fc", "party": "#f8d7e8", "person": "#e0e0e0"}
-OTHER_COLOUR = "#9e9e9e"
+# One colour per stance, each at least 4.5:1 against white (WCAG 1.4.3 and 1.4.11), so it reads as a line and as text.
+STANCE_COLOURS = {"supports": "#2e7d32", "recognizes": "#1565c0", "condemns": "#c62828", "appeals-to": "#6a1b9a", "sanctions": "#b34700",
+                  "allied-with": "#00766c"}
+STANCE_NAMES = {"supports": "supports", "recognizes": "recognizes", "condemns": "condemns", "appeals-to": "appeals to", "sanctions": "sanctions",
+                "allied-with": "is allied with"}
+KIND_COLOURS = {"state": "#f4e1b5", "organization": "#d7e3fc", "party": "#f8d7e8", "person": "#e0e0e0", "publication": "#d9f2d0"}
+KIND_SHAPES = {"state": "ellipse", "organization": "round-rectangle", "party": "diamond", "person": "ellipse", "publication": "rectangle"}
+OTHER_COLOUR = "#616161"
 LAYOUT_SEED = 7
 LAYOUT_ROUNDS = 200
 LAYOUT_PAIR_BUDGET = 3_000_000
@@ -25,6 +30,15 @@ def network_query() -> str:
 
 def _plain(value: Any) -> Any:
     return value["value"] if isinstance(value, dict) else value
+
+
+def edge_label(row: dict[str, Any]) -> str:
+    """Return the verb phrase of an edge: the ontology's ld:affirmedPhrase or ld:negatedPhrase, else the stance key with its polarity."""
+    if row.get("phrase"):
+        return str(row["phrase"])
+    negated = str(row["polarity"]).endswith("#Negated")
+    # Never an invented negation ("does not appeals-to"): without the ontology's phrase, say which polarity it is.
+    return f"{row['stance']} (negated)" if negated else str(row["stance"])
 
 
 class NetworkCollector:
@@ -42,10 +56,10 @@ class NetworkCollector:
                 node = self.nodes.setdefault(row[role], {"id": row[role], "label": row[f"{role}Label"], "kind": row.get(f"{role}Kind", "actor"), "degree": 0})
                 node["degree"] += 1
             negated = row["polarity"].endswith("#Negated")
-            verb = row["stance"] if not negated else f"does not {row['stance'].removesuffix('s')}"
             self.edges.setdefault(row["fact"], {
                 "id": row["fact"], "source": row["holder"], "target": row["target"], "stance": row["stance"], "negated": negated,
-                "label": verb, "quote": row["quote"], "speaker": row.get("speakerLabel", ""), "article": row["article"], "date": row.get("date", ""),
+                "label": edge_label(row), "quote": row["quote"], "speaker": row.get("speakerLabel", ""), "reportedBy": row.get("sourceLabel", ""),
+                "modality": row.get("modality", "asserted"), "article": row["article"], "date": row.get("date", ""),
             })
 
     def clear(self) -> None:
@@ -109,53 +123,133 @@ def layout(nodes: list[dict[str, Any]], edges: list[dict[str, Any]], size: float
             position[node][0] = min(size, max(0.0, position[node][0] + dx / length * step))
             position[node][1] = min(size, max(0.0, position[node][1] + dy / length * step))
         temperature *= 0.97
+    _separate(position, ids, min(size / 6.5, ideal * 0.8), size)
     return {node: Point(round(position[node][0], 1), round(position[node][1], 1)) for node in ids}
 
 
+def _separate(position: dict[str, list[float]], ids: list[str], gap: float, size: float) -> None:
+    """Push apart actors closer than `gap`, so no node (or its label) sits on another (issue 15: the US on top of Kosovo)."""
+    if len(ids) * len(ids) > LAYOUT_PAIR_BUDGET // 10:
+        return
+    for _ in range(50):
+        moved = False
+        for i, a in enumerate(ids):
+            for b in ids[i + 1 :]:
+                dx, dy = position[a][0] - position[b][0], position[a][1] - position[b][1]
+                distance = math.hypot(dx, dy)
+                if distance >= gap:
+                    continue
+                moved = True
+                if distance < 0.01:
+                    dx, dy, distance = 1.0, 0.0, 1.0
+                push = (gap - distance) / 2
+                for node, sign in ((a, 1), (b, -1)):
+                    position[node][0] = min(size, max(0.0, position[node][0] + sign * dx / distance * push))
+                    position[node][1] = min(size, max(0.0, position[node][1] + sign * dy / distance * push))
+        if not moved:
+            return
+
+
+def with_positions(elements: dict[str, list[dict[str, Any]]]) -> dict[str, list[dict[str, Any]]]:
+    """Return the elements with each node's deterministic place (x, y in 0..1): the same release draws the same picture."""
+    positions = layout(elements["nodes"], elements["edges"])
+    nodes = [{**node, "x": round(positions[node["id"]].x / 1000, 4), "y": round(positions[node["id"]].y / 1000, 4)} for node in elements["nodes"]]
+    return {"nodes": nodes, "edges": elements["edges"]}
+
+
+def _edge_offsets(edges: list[dict[str, Any]]) -> dict[str, float]:
+    """Return a sideways offset per edge, so edges between the same two actors (either way) are drawn apart, not on top of each other."""
+    by_pair: dict[tuple[str, str], list[dict[str, Any]]] = {}
+    for edge in edges:
+        by_pair.setdefault(tuple(sorted((edge["source"], edge["target"]))), []).append(edge)  # type: ignore[arg-type]
+    offsets = {}
+    for (first, _), group in by_pair.items():
+        for index, edge in enumerate(group):
+            offset = (index - (len(group) - 1) / 2) * 14.0
+            # An edge drawn the other way round bends to its own left: flip it so that offsets stay apart.
+            offsets[edge["id"]] = offset if edge["source"] == first else -offset
+    return offsets
+
+
 def render_svg(elements: dict[str, list[dict[str, Any]]], title: str) -> str:
-    """Return the network as a standalone SVG: nodes sized by degree and filled by kind, edges coloured by stance, negated dashed."""
+    """Return the network as a standalone SVG: nodes sized by degree and filled by kind, edges coloured by stance, negated dashed, a legend."""
     nodes, edges = elements["nodes"], elements["edges"]
     positions = layout(nodes, edges)
     margin, size = 150, 1000
     width = size + 2 * margin
+    legend_height = 110
+    height = width + legend_height
     lines = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {width + 60}" width="{width}" height="{width + 60}" font-family="sans-serif">',
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" width="{width}" height="{height}" font-family="sans-serif" role="img">',
         f"<title>{escape(title)}</title>",
         "<defs>" + "".join(
             f'<marker id="arrow-{stance}" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse">'
-            f'<path d="M 0 0 L 10 5 L 0 10 z" fill="{colour}"/></marker>' for stance, colour in sorted(STANCE_COLOURS.items())) + "</defs>",
-        f'<rect width="{width}" height="{width + 60}" fill="white"/>',
+            f'<path d="M 0 0 L 10 5 L 0 10 z" fill="{colour}"/></marker>' for stance, colour in sorted({**STANCE_COLOURS, "other": OTHER_COLOUR}.items())) + "</defs>",
+        f'<rect width="{width}" height="{height}" fill="white"/>',
     ]
     radius = {node["id"]: min(30.0, 6 + 3 * math.log2(1 + node["degree"])) for node in nodes}
+    offsets = _edge_offsets(edges)
     for edge in edges:
         a, b = positions[edge["source"]], positions[edge["target"]]
         dx, dy = b.x - a.x, b.y - a.y
         length = max(math.hypot(dx, dy), 0.01)
-        end_x = b.x - dx / length * radius[edge["target"]]
-        end_y = b.y - dy / length * radius[edge["target"]]
+        normal_x, normal_y = -dy / length, dx / length
+        bend = offsets[edge["id"]] * 2
+        control_x, control_y = (a.x + b.x) / 2 + normal_x * bend, (a.y + b.y) / 2 + normal_y * bend
+        # End at the target's rim, along the curve's last direction (control point -> target).
+        tx, ty = b.x - control_x, b.y - control_y
+        tail = max(math.hypot(tx, ty), 0.01)
+        end_x, end_y = b.x - tx / tail * radius[edge["target"]], b.y - ty / tail * radius[edge["target"]]
+        stance = edge["stance"] if edge["stance"] in STANCE_COLOURS else "other"
         colour = STANCE_COLOURS.get(edge["stance"], OTHER_COLOUR)
         dash = ' stroke-dasharray="6 4"' if edge["negated"] else ""
         lines.append(
-            f'<line x1="{a.x + margin:.1f}" y1="{a.y + margin:.1f}" x2="{end_x + margin:.1f}" y2="{end_y + margin:.1f}" stroke="{colour}" '
-            f'stroke-width="1.6" stroke-opacity="0.75"{dash} marker-end="url(#arrow-{edge["stance"] if edge["stance"] in STANCE_COLOURS else "supports"})">'
-            f'<title>{escape(edge["label"])}: “{escape(edge["quote"])}”</title></line>')
+            f'<path d="M {a.x + margin:.1f} {a.y + margin:.1f} Q {control_x + margin:.1f} {control_y + margin:.1f} {end_x + margin:.1f} {end_y + margin:.1f}" '
+            f'fill="none" stroke="{colour}" stroke-width="1.8" stroke-opacity="0.8"{dash} marker-end="url(#arrow-{stance})">'
+            f'<title>{escape(edge["label"])}: “{escape(edge["quote"])}”</title></path>')
     for node in nodes:
         point = positions[node["id"]]
         fill = KIND_COLOURS.get(node["kind"], "#eeeeee")
-        lines.append(f'<g class="actor" data-iri="{escape(node["id"])}"><circle cx="{point.x + margin:.1f}" cy="{point.y + margin:.1f}" '
-                     f'r="{radius[node["id"]]:.1f}" fill="{fill}" stroke="#555"/>'
-                     f'<text x="{point.x + margin:.1f}" y="{point.y + margin - radius[node["id"]] - 3:.1f}" font-size="13" text-anchor="middle">'
-                     f'{escape(node["label"])}</text></g>')
-    legend_y = width + 20
-    legend = [(f"{stance}", colour, "") for stance, colour in sorted(STANCE_COLOURS.items())] + [("does not … (negated)", "#555", ' stroke-dasharray="6 4"')]
-    for index, (text, colour, dash) in enumerate(legend):
-        x = margin + index * 230
-        lines.append(f'<line x1="{x}" y1="{legend_y}" x2="{x + 40}" y2="{legend_y}" stroke="{colour}" stroke-width="2"{dash}/>'
-                     f'<text x="{x + 48}" y="{legend_y + 5}" font-size="14">{escape(text)}</text>')
+        r = radius[node["id"]]
+        shape = (f'<rect x="{point.x + margin - r:.1f}" y="{point.y + margin - r:.1f}" width="{2 * r:.1f}" height="{2 * r:.1f}" rx="{r / 3:.1f}" fill="{fill}" stroke="#555"/>'
+                 if node["kind"] in ("organization", "publication") else
+                 f'<circle cx="{point.x + margin:.1f}" cy="{point.y + margin:.1f}" r="{r:.1f}" fill="{fill}" stroke="#555"/>')
+        lines.append(f'<g class="actor" data-iri="{escape(node["id"])}">{shape}'
+                     f'<text x="{point.x + margin:.1f}" y="{point.y + margin - r - 4:.1f}" font-size="15" text-anchor="middle" '
+                     f'stroke="white" stroke-width="4" paint-order="stroke">{escape(node["label"])}</text></g>')
+    lines += _svg_legend(margin, width + 20)
     lines.append("</svg>")
     return "\n".join(lines) + "\n"
 
 
+def _svg_legend(left: int, top: int) -> list[str]:
+    """Return the SVG legend: one line per stance colour, the negation dash, and the node kinds."""
+    items = [(STANCE_NAMES[stance], colour, "") for stance, colour in STANCE_COLOURS.items()] + [("dashed: does not … (negated)", "#555", ' stroke-dasharray="6 4"')]
+    lines = []
+    for index, (text, colour, dash) in enumerate(items):
+        x, y = left + (index % 4) * 230, top + (index // 4) * 28
+        lines.append(f'<line x1="{x}" y1="{y}" x2="{x + 40}" y2="{y}" stroke="{colour}" stroke-width="3"{dash}/>'
+                     f'<text x="{x + 48}" y="{y + 5}" font-size="15">{escape(text)}</text>')
+    for index, (kind, fill) in enumerate(KIND_COLOURS.items()):
+        x, y = left + index * 184, top + 70
+        lines.append(f'<circle cx="{x + 10}" cy="{y}" r="9" fill="{fill}" stroke="#555"/><text x="{x + 26}" y="{y + 5}" font-size="15">{escape(kind)}</text>')
+    return lines
+
+
 def network_json(elements: dict[str, list[dict[str, Any]]]) -> str:
-    """Return the network data as small, deterministic JSON."""
-    return json.dumps(elements, ensure_ascii=False, sort_keys=True, indent=1) + "\n"
+    """Return the network data, with each node's deterministic place, as small, deterministic JSON."""
+    return json.dumps(with_positions(elements), ensure_ascii=False, sort_keys=True, indent=1) + "\n"
+
+
+def network_table(elements: dict[str, list[dict[str, Any]]], focus: str | None = None) -> list[dict[str, Any]]:
+    """Return the network as rows (holder, phrase, target, reports), the text alternative of the drawing; only `focus`'s edges when given."""
+    labels = {node["id"]: node["label"] for node in elements["nodes"]}
+    rows: dict[tuple[str, str, bool, str], dict[str, Any]] = {}
+    for edge in elements["edges"]:
+        if focus and focus not in (edge["source"], edge["target"]):
+            continue
+        key = (edge["source"], edge["stance"], edge["negated"], edge["target"])
+        row = rows.setdefault(key, {"holder": edge["source"], "holderLabel": labels[edge["source"]], "phrase": edge["label"], "stance": edge["stance"],
+                                    "negated": edge["negated"], "target": edge["target"], "targetLabel": labels[edge["target"]], "reports": 0})
+        row["reports"] += 1
+    return sorted(rows.values(), key=lambda row: (row["holderLabel"], row["phrase"], row["targetLabel"]))

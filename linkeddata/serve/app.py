@@ -23,7 +23,8 @@ from linkeddata.namespaces import dataset_prefixes
 from linkeddata.formats import RDF_BY_KEY, RDF_FORMATS
 from linkeddata.serve.middleware import HeadAsGet, NegotiatedGZip, RequestHeadLimit, SafeResponseHeaders, UnambiguousFraming
 from linkeddata.serve.negotiation import negotiate
-from linkeddata.network import network_elements, network_query
+from linkeddata.network import KIND_COLOURS, STANCE_COLOURS, STANCE_NAMES, network_table
+from linkeddata.serve.network_view import served_network
 from linkeddata.serve.page_queries import select_rows
 from linkeddata.serve.pages import HTML, PAGE_FORMATS, local_href, negotiated_key, resource_route
 from linkeddata.serve.engine import QueryFailed, QueryRequest
@@ -155,7 +156,7 @@ async def home_page(request: Request) -> Response:
     dumps = sorted(path.name for path in state.data.release_dir.iterdir() if path.is_file()) if state.data.release_dir else []
     return state.templates.TemplateResponse(request, "home.html", {
         "counts": counts[0] if counts else {}, "examples": example_queries(), "dumps": dumps, "quads": state.data.quad_count,
-        "base_iri": state.data.base_iri, "assets": state.assets,
+        "base_iri": state.data.base_iri, "assets": state.assets, "network_rows": network_table(await served_network(state)),
     })
 
 
@@ -207,13 +208,8 @@ async def dumps_index(request: Request) -> Response:
 
 
 async def network_data(request: Request) -> Response:
-    """The alliance network as nodes and edges, from the same SPARQL query as the release's network.svg."""
-    state = request.app.state
-    request_ = QueryRequest(network_query(), results_format="json", union_default_graph=state.data.union_default_graph,
-                            max_rows=state.settings.max_result_rows)
-    answer = await state.pool.run(request_, state.settings.query_timeout_s)
-    elements = network_elements(json.loads(answer.body)["results"]["bindings"])
-    return JSONResponse(elements, headers={"Cache-Control": "public, max-age=300"})
+    """The alliance network as nodes (with their deterministic places) and edges, from the same SPARQL query as the release's network.svg."""
+    return JSONResponse(await served_network(request.app.state), headers={"Cache-Control": "public, max-age=300"})
 
 
 async def health(request: Request) -> Response:
@@ -260,6 +256,8 @@ def create_app(settings: Settings, data: ServedData) -> FastAPI:
     templates = Jinja2Templates(directory=str(PACKAGE.joinpath("templates")))
     templates.env.globals["local_href"] = lambda iri: local_href(iri, data.base_iri)
     templates.env.globals["version"] = __version__
+    templates.env.globals["network_legend"] = {"stances": [(key, STANCE_NAMES[key], colour) for key, colour in STANCE_COLOURS.items()],
+                                               "kinds": list(KIND_COLOURS.items())}
     app.state.settings = settings
     app.state.data = data
     app.state.templates = templates

@@ -14,7 +14,9 @@ from fastapi.responses import RedirectResponse, Response
 
 from linkeddata.namespaces import PREFIXES, dataset_prefixes
 from linkeddata.formats import RDF_FORMATS
+from linkeddata.network import network_table
 from linkeddata.serve.negotiation import negotiate
+from linkeddata.serve.network_view import served_network
 from linkeddata.serve.page_queries import describe, select_rows
 from linkeddata.serve.protocol import ProtocolError, media_type_header
 
@@ -286,6 +288,7 @@ async def html_document(request: Request, thing: Thing) -> Response:
         "jsonld": await jsonld_of(request, thing.iri),
         "alternates": [(fmt.media_type, f"/{thing.path}{fmt.suffix}") for fmt in PAGE_FORMATS],
         "kind": kind,
+        "network_rows": network_table(await served_network(state), thing.iri) if kind == "actor" else [],
         "assets": state.assets,
         "base_iri": state.data.base_iri,
     }

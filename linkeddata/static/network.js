@@ -1,17 +1,35 @@
-// The interactive alliance network (Cytoscape.js, served locally), drawn from /network.json,
-// which the server answers with the same SPARQL query as the release's network.svg.
+// The interactive alliance network (Cytoscape.js, served locally), drawn from /network.json, which the server answers
+// with the same SPARQL query as the release's network.svg and with each actor's place from the same deterministic
+// layout: the same release draws the same picture on every load.
 (function () {
   const container = document.getElementById("network");
   if (!container || typeof cytoscape === "undefined") return;
   const focus = container.dataset.focus || "";
-  const stanceColours = { supports: "#2e7d32", recognizes: "#1565c0", condemns: "#c62828" };
-  const kindColours = { state: "#f4e1b5", organization: "#d7e3fc", party: "#f8d7e8", person: "#e0e0e0" };
-  const tip = document.getElementById("network-tip");
+  const keys = JSON.parse(container.dataset.stanceKeys || "[]");
+  const colours = JSON.parse(container.dataset.stanceColours || "[]");
+  const stanceColours = Object.fromEntries(keys.map((key, index) => [key, colours[index]]));
+  const kindColours = { state: "#f4e1b5", organization: "#d7e3fc", party: "#f8d7e8", person: "#e0e0e0", publication: "#d9f2d0" };
+  const tooltip = document.getElementById("network-tooltip");
   const TOP_ACTORS = 60;
+  const FONT_PX = 13;
 
   function localPath(iri) {
     const base = container.dataset.base;
     return iri.startsWith(base) ? "/" + iri.slice(base.length) : iri;
+  }
+
+  // Places from the server (0..1), stretched over the drawing area so that the default fit is about zoom 1
+  // and labels keep their size in pixels; a neighbourhood is stretched over its own bounding box.
+  function placed(nodes) {
+    const width = Math.max(container.clientWidth - 80, 200);
+    const height = Math.max(container.clientHeight - 60, 200);
+    const xs = nodes.map((node) => node.x), ys = nodes.map((node) => node.y);
+    const minX = Math.min(...xs), maxX = Math.max(...xs), minY = Math.min(...ys), maxY = Math.max(...ys);
+    const spanX = maxX - minX || 1, spanY = maxY - minY || 1;
+    return new Map(nodes.map((node) => [node.id, {
+      x: nodes.length === 1 ? width / 2 : ((node.x - minX) / spanX) * width,
+      y: nodes.length === 1 ? height / 2 : ((node.y - minY) / spanY) * height,
+    }]));
   }
 
   function elementsFor(data, filters) {
@@ -40,9 +58,12 @@
     const used = new Set(edges.flatMap((edge) => [edge.source, edge.target]));
     if (focus) used.add(focus);
     const nodes = data.nodes.filter((node) => used.has(node.id));
+    const places = placed(nodes);
     return [
-      ...nodes.map((node) => ({ group: "nodes", data: { ...node, colour: kindColours[node.kind] || "#eee", size: Math.min(60, 14 + 6 * Math.log2(1 + node.degree)) } })),
-      ...edges.map((edge) => ({ group: "edges", data: { ...edge, colour: stanceColours[edge.stance] || "#999", width: 1 + Math.log2(edge.count) }, classes: edge.negated ? "negated" : "" })),
+      ...nodes.map((node) => ({ group: "nodes", position: places.get(node.id),
+        data: { ...node, colour: kindColours[node.kind] || "#eee", size: Math.min(48, 16 + 5 * Math.log2(1 + node.degree)) } })),
+      ...edges.map((edge) => ({ group: "edges", data: { ...edge, colour: stanceColours[edge.stance] || "#616161", width: 1.5 + Math.log2(edge.count) },
+        classes: edge.negated ? "negated" : "" })),
     ];
   }
 
@@ -52,6 +73,22 @@
     const everyone = document.getElementById("filter-everyone");
     return { stances: checked("stance"), polarities: checked("polarity"), article: value("filter-article"), from: value("filter-from"), to: value("filter-to"),
              everyone: !everyone || everyone.checked };
+  }
+
+  function showTooltip(edge) {
+    if (!tooltip) return;
+    const data = edge.data();
+    const who = data.speaker ? ` (${data.speaker})` : "";
+    const outlet = data.reportedBy ? `, reported by ${data.reportedBy}` : "";
+    const more = data.count > 1 ? ` and ${data.count - 1} more report${data.count > 2 ? "s" : ""}` : "";
+    tooltip.textContent = `${edge.source().data("label")} ${data.label} ${edge.target().data("label")}: “${data.quote}”${who}${outlet}${more}`;
+    tooltip.hidden = false;
+    // At the edge: its midpoint on screen, kept inside the drawing.
+    const point = edge.renderedMidpoint();
+    const left = Math.max(4, Math.min(point.x + 12, container.clientWidth - tooltip.offsetWidth - 4));
+    const top = Math.max(4, Math.min(point.y + 12, container.clientHeight - tooltip.offsetHeight - 4));
+    tooltip.style.left = `${left}px`;
+    tooltip.style.top = `${top}px`;
   }
 
   fetch("/network.json").then((response) => response.json()).then((data) => {
@@ -67,27 +104,35 @@
     const cy = cytoscape({
       container: container,
       elements: elementsFor(data, readFilters()),
+      minZoom: 0.3,
+      maxZoom: 3,
       style: [
-        { selector: "node", style: { "background-color": "data(colour)", "border-width": 1, "border-color": "#555", label: "data(label)", width: "data(size)", height: "data(size)", "font-size": 11 } },
+        { selector: "node", style: { "background-color": "data(colour)", "border-width": 1, "border-color": "#555", label: "data(label)", width: "data(size)",
+          height: "data(size)", "font-size": FONT_PX, "text-valign": "top", "text-margin-y": -3, color: "#1d1d1f", "text-background-color": "#fff",
+          "text-background-opacity": 0.85, "text-background-padding": 1, "z-index": 10 } },
         { selector: "node[kind = 'organization']", style: { shape: "round-rectangle" } },
         { selector: "node[kind = 'party']", style: { shape: "diamond" } },
-        { selector: "node[kind = 'person']", style: { shape: "ellipse", "border-style": "double" } },
-        { selector: "edge", style: { "line-color": "data(colour)", "target-arrow-color": "data(colour)", "target-arrow-shape": "triangle", "curve-style": "straight", width: "data(width)", opacity: 0.7 } },
-        { selector: "edge.negated", style: { "line-style": "dashed", label: "data(label)", "font-size": 9, "text-rotation": "autorotate", color: "#333" } },
+        { selector: "node[kind = 'person']", style: { shape: "ellipse", "border-style": "double", "border-width": 3 } },
+        { selector: "node[kind = 'publication']", style: { shape: "rectangle" } },
+        // Bezier curves spread edges between the same two actors (either way round) instead of drawing them on top of each other.
+        { selector: "edge", style: { "line-color": "data(colour)", "target-arrow-color": "data(colour)", "target-arrow-shape": "triangle", "curve-style": "bezier",
+          "control-point-step-size": 28, width: "data(width)", opacity: 0.85, "arrow-scale": 1.1 } },
+        { selector: "edge.negated", style: { "line-style": "dashed", "line-dash-pattern": [7, 4], label: "data(label)", "font-size": 11, "text-rotation": "autorotate",
+          color: "#1d1d1f", "text-background-color": "#fff", "text-background-opacity": 1, "text-background-padding": 2 } },
+        { selector: "edge:selected, edge.hovered", style: { width: 4, opacity: 1 } },
       ],
-      layout: { name: "cose", animate: false, randomize: false, nodeRepulsion: () => 400000, idealEdgeLength: () => 120 },
+      layout: { name: "preset", fit: true, padding: 30 },
     });
     cy.on("tap", "node", (event) => { window.location.href = localPath(event.target.id()); });
     cy.on("tap", "edge", (event) => { window.location.href = localPath(event.target.id()); });
-    cy.on("mouseover", "edge", (event) => {
-      const edge = event.target.data();
-      if (tip) tip.textContent = `${edge.label}: “${edge.quote}”` + (edge.speaker ? ` (${edge.speaker})` : "") + (edge.count > 1 ? ` and ${edge.count - 1} more` : "");
-    });
+    cy.on("mouseover", "edge", (event) => { event.target.addClass("hovered"); showTooltip(event.target); });
+    cy.on("mouseout", "edge", (event) => { event.target.removeClass("hovered"); if (tooltip) tooltip.hidden = true; });
+    cy.on("viewport", () => { if (tooltip) tooltip.hidden = true; });
     document.querySelectorAll(".network-filters input, .network-filters select").forEach((control) =>
       control.addEventListener("change", () => {
         cy.elements().remove();
         cy.add(elementsFor(data, readFilters()));
-        cy.layout({ name: "cose", animate: false, randomize: false, nodeRepulsion: () => 400000, idealEdgeLength: () => 120 }).run();
+        cy.layout({ name: "preset", fit: true, padding: 30 }).run();
       }));
     container.dataset.ready = "true";
     window.linkeddataNetwork = cy;
