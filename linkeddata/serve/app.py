@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-import json
+import asyncio
 import logging
 import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 import pyoxigraph as ox
 from fastapi import FastAPI, Request
@@ -19,20 +20,17 @@ from fastapi.templating import Jinja2Templates
 from starlette.requests import ClientDisconnect
 
 from linkeddata import __version__
-from linkeddata.namespaces import dataset_prefixes
 from linkeddata.formats import RDF_BY_KEY, RDF_FORMATS
+from linkeddata.namespaces import dataset_prefixes
+from linkeddata.network import KIND_COLOURS, STANCE_COLOURS, STANCE_NAMES, network_table
+from linkeddata.release.files import DESCRIPTION_FILE, ONTOLOGY_FILE, STORE_DIR
+from linkeddata.serve.data import ServedData
+from linkeddata.serve.engine import QueryFailed
 from linkeddata.serve.middleware import HeadAsGet, NegotiatedGZip, RequestHeadLimit, SafeResponseHeaders, UnambiguousFraming
 from linkeddata.serve.negotiation import negotiate
-from linkeddata.network import KIND_COLOURS, STANCE_COLOURS, STANCE_NAMES, network_table
 from linkeddata.serve.network_view import served_network
 from linkeddata.serve.page_queries import select_rows
 from linkeddata.serve.pages import HTML, PAGE_FORMATS, local_href, negotiated_key, resource_route
-from linkeddata.serve.engine import QueryFailed, QueryRequest
-from linkeddata.serve.workers import QueryPool
-from linkeddata.release.files import DESCRIPTION_FILE, ONTOLOGY_FILE, STORE_DIR
-from linkeddata.serve.service_description import describe_service
-from linkeddata.serve.vendor_assets import PACKAGED_FOLDER, VENDOR_ASSETS
-from linkeddata.settings import Settings
 from linkeddata.serve.protocol import (
     AnswerCache,
     ProtocolError,
@@ -46,7 +44,11 @@ from linkeddata.serve.protocol import (
     media_type_header,
     read_protocol_request,
 )
-from linkeddata.serve.data import ServedData
+from linkeddata.serve.reload import follows_release, watch_release
+from linkeddata.serve.service_description import describe_service
+from linkeddata.serve.vendor_assets import PACKAGED_FOLDER, VENDOR_ASSETS
+from linkeddata.serve.workers import QueryPool
+from linkeddata.settings import Settings
 
 log = logging.getLogger("linkeddata.serve.server")
 PACKAGE = resources.files("linkeddata")
@@ -65,12 +67,25 @@ SPARQL_POST_BODY = {"content": {
 
 
 class ReleaseFiles(StaticFiles):
-    """The release's published files; its on-disk store is the server's index, not a download."""
+    """The files of the release being served (it changes when `build` publishes a new one); its on-disk store is the server's index, not a download."""
+
+    def __init__(self, state: Any) -> None:
+        super().__init__(directory=state.data.release_dir)
+        self.state = state
 
     def lookup_path(self, path: str) -> tuple[str, os.stat_result | None]:
         if path.replace("\\", "/").lstrip("/").split("/", 1)[0] == STORE_DIR:
             return "", None
+        self.all_directories = [self.state.data.release_dir]
         return super().lookup_path(path)
+
+    def file_response(self, full_path: Any, stat_result: os.stat_result, scope: Any, status_code: int = 200) -> Response:
+        response = super().file_response(full_path, stat_result, scope, status_code)
+        name = os.path.basename(str(full_path))
+        if "." not in name or name.endswith((".txt", ".sha256")):
+            # SHA256SUMS and diff.txt are text to read in the browser, not downloads.
+            response.headers["content-type"] = "text/plain; charset=utf-8"
+        return response
 
 
 def example_queries() -> list[dict[str, str]]:
@@ -232,8 +247,12 @@ async def client_gone_handler(request: Request, error: Exception) -> Response:
 
 @asynccontextmanager
 async def stop_workers_on_shutdown(app: FastAPI) -> AsyncIterator[None]:
+    watcher = asyncio.get_running_loop().create_task(watch_release(app)) if follows_release(app) else None
     yield
-    app.state.pool.close()
+    if watcher is not None:
+        watcher.cancel()
+    for pool in [*app.state.retired_pools, app.state.pool]:
+        pool.close()
 
 
 def vendor_assets(settings: Settings) -> dict[str, Path]:
@@ -249,8 +268,11 @@ def vendor_assets(settings: Settings) -> dict[str, Path]:
     return found
 
 
-def create_app(settings: Settings, data: ServedData) -> FastAPI:
-    """Return the application serving `data`: SPARQL endpoint, pages, dumps. Starts the query workers."""
+def create_app(settings: Settings, data: ServedData, release_link: Path | None = None) -> FastAPI:
+    """Return the application serving `data`: SPARQL endpoint, pages, dumps. Starts the query workers.
+
+    With `release_link` (the `dist` link `build` swaps), the app follows it and serves each new release it points to.
+    """
     app = FastAPI(title="linkeddata", version=__version__, description="Evidence-backed linked data: SPARQL 1.1 endpoint, pages and dumps.",
                   lifespan=stop_workers_on_shutdown)
     templates = Jinja2Templates(directory=str(PACKAGE.joinpath("templates")))
@@ -268,6 +290,9 @@ def create_app(settings: Settings, data: ServedData) -> FastAPI:
     needs_network = bool(settings.federation_allow_list or settings.sparql_backend)
     app.state.pool = QueryPool(data.opener(), min(2, settings.query_workers), settings.query_workers, settings.worker_memory_mb, network=needs_network,
                                query_memory_mb=settings.query_memory_mb)
+    app.state.retired_pools = []
+    app.state.network = None
+    app.state.release_link = release_link
     app.add_exception_handler(ProtocolError, protocol_error_handler)
     app.add_exception_handler(QueryFailed, query_failed_handler)
     app.add_exception_handler(Exception, unexpected_error_handler)
@@ -290,7 +315,7 @@ def create_app(settings: Settings, data: ServedData) -> FastAPI:
     app.add_api_route("/text/{article_id}", archived_text_route, methods=["GET"], response_class=PlainTextResponse, summary="Archived article text")
     app.add_api_route("/dumps/", dumps_index, methods=["GET"], response_class=HTMLResponse, summary="Release files")
     if data.release_dir is not None:
-        app.mount("/dumps", ReleaseFiles(directory=data.release_dir), name="dumps")
+        app.mount("/dumps", ReleaseFiles(app.state), name="dumps")
     app.mount("/static/site", StaticFiles(directory=str(PACKAGE.joinpath("static"))), name="static")
     for name, folder in app.state.assets.items():
         app.mount(f"/static/vendor/{name}", StaticFiles(directory=folder), name=f"vendor-{name}")

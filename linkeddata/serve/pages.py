@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import re
-from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote, unquote
@@ -12,8 +11,8 @@ from urllib.parse import quote, unquote
 from fastapi import Request
 from fastapi.responses import RedirectResponse, Response
 
-from linkeddata.namespaces import PREFIXES, dataset_prefixes
 from linkeddata.formats import RDF_FORMATS
+from linkeddata.namespaces import PREFIXES, dataset_prefixes
 from linkeddata.network import network_table
 from linkeddata.serve.negotiation import negotiate
 from linkeddata.serve.network_view import served_network

@@ -20,8 +20,8 @@ from uvicorn.protocols.http.h11_impl import H11Protocol
 
 from linkeddata.errors import OperationFailed
 from linkeddata.progress import Progress
-from linkeddata.settings import Settings
 from linkeddata.serve.data import ServedData, connect_backend, load_files, load_release
+from linkeddata.settings import Settings
 
 log = logging.getLogger("linkeddata.serve.server")
 
@@ -197,7 +197,7 @@ def run_server(settings: Settings, files: list[Path], *, quiet: bool) -> None:
     settings = dataclasses.replace(settings, public_url=public_url(settings, sock))
     raise_open_files_limit(settings.max_connections + 64)
     data = load_served_data(settings, files, quiet=quiet)
-    app = create_app(settings, data)
+    app = create_app(settings, data, release_link=settings.out_dir if not files and not settings.sparql_backend else None)
     protocol = functools.partial(BoundedH11Protocol, settings=settings)
     config = uvicorn.Config(app, http=protocol, log_level="warning", access_log=False,  # type: ignore[arg-type]
                             h11_max_incomplete_event_size=settings.max_header_bytes, timeout_keep_alive=30, server_header=False)
