@@ -298,3 +298,26 @@ def test_every_suggested_candidate_once_accepted_passes_validate(project_copy: P
     assert any(fact.get("source") == "kathimerini" for fact in facts)
     validated = run_cli("validate", "--project", str(project_copy))
     assert validated.returncode == 0, validated.stdout + validated.stderr
+
+
+# ---------------------------------------------------------------- issue 14: what a curator should not see twice
+
+
+def test_a_rejected_candidate_is_remembered_and_not_proposed_again(emptied: Path) -> None:
+    suggest(emptied)
+    first = facts_of(emptied)[0]
+    result = invoke("review", "--project", str(emptied), SEED_ARTICLE, stdin="r\nq\n")
+    assert result.exit_code == 0 and "rejected 1" in result.output
+    sidecar = yaml.safe_load((emptied / "seeds" / "rejected" / f"{SEED_ARTICLE}.yaml").read_text(encoding="utf-8"))
+    assert sidecar["rejected"] == [{name: first[name] for name in ("holder", "stance", "target", "polarity", "quote")}]
+    left = facts_path(emptied).read_text(encoding="utf-8")
+    again = suggest(emptied)
+    assert "appended 0 candidate(s)" in again.output
+    assert facts_path(emptied).read_text(encoding="utf-8") == left, "the rejected candidate must not come back"
+    assert run_cli("validate", "--project", str(emptied)).returncode == 0, "the sidecar must not disturb the build"
+
+
+def test_the_headline_is_never_a_facts_only_evidence(suggester: Any) -> None:
+    assert suggester("Hungary supports Serbia\nThe minister spoke in Budapest on Monday.") == []
+    (body,) = suggester("Hungary supports Serbia\nHungary supports Serbia, the minister said again.")
+    assert (body["quote"], body["occurrence"]) == ("Hungary supports Serbia", "2")

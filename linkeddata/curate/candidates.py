@@ -352,15 +352,34 @@ def analyse(text: str, actors: Iterable[Record], lexicon: Lexicon) -> Analysis:
     return analysis
 
 
+def first_line_end(text: str) -> int:
+    """Return where the text's first non-empty line (the headline, or a page header holding it) ends; a text of one
+    line has no headline (0)."""
+    start = len(text) - len(text.lstrip())
+    end = text.find("\n", start)
+    return 0 if end == -1 or not text[end:].strip() else end
+
+
+def without_headline_only(analysis: Analysis, candidates: list[Candidate]) -> list[Candidate]:
+    """Drop the candidates from the first line whose statement the body does not also make: a headline is never a
+    fact's only evidence (issue 14)."""
+    headline_end = first_line_end(analysis.text)
+    in_headline = [analysis.sentences[c.sentence][0] < headline_end for c in candidates]
+    body = [c for c, head in zip(candidates, in_headline, strict=True) if not head]
+    statements, quoted = {c.identity()[:4] for c in body}, {c.identity() for c in body}
+    # a headline candidate stays only beside the body's statement of it, and never as a copy of a body candidate
+    return [c for c, head in zip(candidates, in_headline, strict=True)
+            if not head or (c.identity()[:4] in statements and c.identity() not in quoted)]
+
+
 def generate(text: str, actors: Iterable[Record], lexicon: Lexicon) -> Suggestions:
     """Return the candidate facts of one article text (keys not yet assigned), in text order, and the unknown names."""
     analysis = analyse(text, actors, lexicon)
-    candidates: list[Candidate] = []
-    seen: set[tuple[str, ...]] = set()
+    found: list[Candidate] = []
     for sentence_index, sentence in enumerate(analysis.sentences):
         for match in (m for m in analysis.cues if sentence[0] <= m.start < sentence[1]):
-            for candidate in candidates_for_cue(analysis, cue_site(analysis, sentence, sentence_index, match)):
-                if candidate.identity() not in seen:
-                    seen.add(candidate.identity())
-                    candidates.append(candidate)
-    return Suggestions(candidates, unknown_names(text, analysis))
+            found += candidates_for_cue(analysis, cue_site(analysis, sentence, sentence_index, match))
+    unique: dict[tuple[str, ...], Candidate] = {}
+    for candidate in without_headline_only(analysis, found):
+        unique.setdefault(candidate.identity(), candidate)
+    return Suggestions(list(unique.values()), unknown_names(text, analysis))

@@ -2,7 +2,8 @@
 
 Each decision is written back to the fact file at once (so quitting, or losing the terminal, keeps the
 decisions made so far): accepting removes `status: candidate` from the record, rejecting deletes the
-record, editing rewrites its fields. Only the record's own text block is rewritten. A candidate is
+record and remembers it in seeds/rejected/<article>.yaml (so `suggest` does not propose it again), editing
+rewrites its fields. Only the record's own text block is rewritten. A candidate is
 accepted only if it would pass `build`: known actors, a claim that fits its speaker, a quote found verbatim.
 """
 
@@ -17,6 +18,7 @@ from typing import Any
 import click
 
 from linkeddata.curate.articles import RecordBlock, facts_path, raw_fact_fields, record_blocks, rewrite_fact_records
+from linkeddata.curate.rejections import remember_rejected
 from linkeddata.curate.sentences import split_sentences
 from linkeddata.curate.suggest import read_article_and_actors
 from linkeddata.errors import InputErrors, SourceLocation
@@ -146,6 +148,7 @@ def accept(session: ReviewSession, key: str, fields: dict[str, Any]) -> bool:
 def reject(session: ReviewSession, key: str, fields: dict[str, Any]) -> None:
     """Delete a candidate from the fact file and remember it, so that `suggest` does not propose it again."""
     rewrite_fact_records(session.project, session.article_id, {key: None}, session.vocabulary)
+    remember_rejected(session.project, session.article_id, fields)
     session.summary.rejected.append(key)
     session.echo(f"  rejected {key} (deleted)")
 

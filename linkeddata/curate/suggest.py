@@ -12,7 +12,8 @@ Deterministic, offline and rule-based. The work is done by small modules, each w
     names         capitalised names that are not actors, for the curator
 
 Candidates are written with `status: candidate`: `build` does not publish them until `linkeddata review`
-accepts them. Capitalised names that are not actors are listed for the curator, never written as facts.
+accepts them; a candidate rejected there is remembered (curate/rejections.py) and not proposed again.
+Capitalised names that are not actors are listed for the curator, never written as facts.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from typing import Any
 from linkeddata.curate.articles import append_fact_records, facts_path, record_blocks
 from linkeddata.curate.candidates import Candidate, Suggestions, generate
 from linkeddata.curate.cues import Lexicon, read_lexicon
+from linkeddata.curate.rejections import read_rejected
 from linkeddata.errors import InputError, InputErrors, SourceLocation
 from linkeddata.namespaces import LD
 from linkeddata.project.seeds import Article, Record, read_actors, read_article
@@ -104,7 +106,8 @@ def suggest(project: Path, article_id: str, vocabulary: Vocabulary, *, write: bo
     _document, blocks, _lines = record_blocks(path, f"seeds/facts/{path.name}")
     present = [dict(block.fields) for block in blocks]
     known = existing_identities(present)
-    fresh = [c for c in suggestions.candidates if c.identity() not in known]
+    rejected = read_rejected(project, article_id)
+    fresh = [c for c in suggestions.candidates if c.identity() not in known and c.identity() not in rejected]
     duplicates = [c for c in suggestions.candidates if c.identity() in known]
     taken = {str(record.get("key")) for record in present}
     fields = assign_keys(fresh, taken, stance_phrases(vocabulary))
