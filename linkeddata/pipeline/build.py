@@ -28,6 +28,8 @@ from linkeddata.pipeline.dumps import write_dumps
 from linkeddata.errors import InputError, InputErrors, OperationFailed, SourceLocation
 from linkeddata.file_digests import FileDigest, file_digest, file_sha256
 from linkeddata.pipeline.mapping import map_shards, read_mappings, shards
+from linkeddata.pipeline.nanopubs import write_nanopubs
+from linkeddata.pipeline.tables import fact_rows, with_release_store, write_tables
 from linkeddata.pipeline.positions import PositionCounter
 from linkeddata.network import NetworkCollector, network_json, network_query, render_svg
 from linkeddata.progress import Progress
@@ -169,6 +171,7 @@ def write_release(checked: CheckedProject, settings: Settings, folder: Path, pre
     for name, published in (("linkeddata.ttl", ONTOLOGY_FILE), ("shapes.ttl", SHAPES_FILE)):
         shutil.copyfile(project / "ontology" / name, folder / published)
     (folder / "ontology.html").write_bytes(document_ontology(project / "ontology" / "linkeddata.ttl"))
+    extras = with_release_store(folder, lambda store: write_tables_and_nanopubs(store, checked.seeds, settings.base_iri, folder))
     (folder / "articles").mkdir()
     for article in checked.seeds.articles:
         shutil.copyfile(project / article.text_path, folder / "articles" / f"{article.record.id}.txt")
@@ -176,11 +179,22 @@ def write_release(checked: CheckedProject, settings: Settings, folder: Path, pre
     (folder / "shacl-report.ttl").write_bytes(_sorted_turtle(report))
     sources = [(a.record.id, a.record.fields["title"], a.record.fields["url"]) for a in checked.seeds.articles]
     # Each dump is read once for its size, lines and SHA-256: gigabytes at a million facts.
-    digests = {path: file_digest(path) for path in dumps}
+    digests = {path: file_digest(path) for path in [*dumps, *extras]}
     description = describe_release(counts, digests[folder / f"{LINKS_STEM}.nt"].lines, sources, digests, settings.base_iri)
     (folder / DESCRIPTION_FILE).write_bytes(_sorted_turtle(description))
     write_release_store(folder, settings.base_iri)
     (folder / CHECKSUMS).write_text(_checksums(folder, digests), encoding="utf-8")
+
+
+def write_tables_and_nanopubs(store: ox.Store, seeds: Seeds, base_iri: str, folder: Path) -> list[Path]:
+    """Write the tables and the nanopublications from the release's own N-Quads (in `store`), not from the seeds; return their paths.
+
+    The actors' mentions are the one thing the tables take from the seeds: the RDF does not publish them."""
+    facts = fact_rows(store)
+    mentions = {actor.id: [str(mention) for mention in actor.fields.get("mentions", [])] for actor in seeds.actors}
+    paths = write_tables(store, folder, base_iri, mentions, facts)
+    nanopubs, _ = write_nanopubs(store, facts, folder, base_iri)
+    return [*paths, nanopubs, nanopubs.with_name(nanopubs.name + ".gz")]
 
 
 def network_rows(store: ox.Store) -> list[dict[str, object]]:

@@ -13,6 +13,7 @@ from rdflib.namespace import FOAF
 from linkeddata.pipeline.canonical import BYTEWISE, CanonicalFiles, sort_command
 from linkeddata.file_digests import FileDigest
 from linkeddata.formats import RDF_FORMATS
+from linkeddata.release.files import DUMP_STEM
 from linkeddata.namespaces import DCAT, DCTERMS, LD, ONTOLOGY_IRI, OWL, PREFIXES, RDF, RDFS, SCHEMA, VOID, XSD
 
 LICENSE = URIRef("https://creativecommons.org/licenses/by/4.0/")
@@ -24,8 +25,15 @@ def dataset_iri(base_iri: str) -> URIRef:
     return URIRef(f"{base_iri}dataset")
 
 
+# Release files that are not RDF dumps: the tables, their CSVW metadata (W3C CSVW §5.1's media type) and the nanopublications.
+TABLE_MEDIA_TYPES = {".csv": "text/csv", ".parquet": "application/vnd.apache.parquet", "csv-metadata.json": "application/csvm+json"}
+
+
 def _media_type_of(name: str) -> str:
     plain = name[:-3] if name.endswith(".gz") else name
+    for suffix, media_type in TABLE_MEDIA_TYPES.items():
+        if plain.endswith(suffix):
+            return media_type
     for fmt in RDF_FORMATS:
         if plain.endswith(fmt.suffix):
             return fmt.media_type
@@ -45,8 +53,12 @@ def _add_distribution(graph: Graph, dataset: URIRef, base_iri: str, path: Path, 
     graph.add((download, URIRef(f"{SPDX}checksum"), checksum))
     graph.add((checksum, URIRef(f"{SPDX}algorithm"), URIRef(f"{SPDX}checksumAlgorithm_sha256")))
     graph.add((checksum, URIRef(f"{SPDX}checksumValue"), Literal(digest.sha256, datatype=XSD.hexBinary)))
-    if not path.name.endswith(".gz") and not path.name.startswith("links-"):
+    if not path.name.endswith(".gz") and path.name.startswith(f"{DUMP_STEM}."):  # the dataset's own dumps, not links, tables or nanopublications
         graph.add((dataset, VOID.dataDump, download))
+    if path.name == "csv-metadata.json":
+        graph.add((download, DCTERMS.conformsTo, URIRef("http://www.w3.org/ns/csvw")))
+    elif path.name.startswith("nanopubs."):
+        graph.add((download, DCTERMS.conformsTo, URIRef("http://www.nanopub.org/nschema")))
 
 
 @dataclass(frozen=True, slots=True)

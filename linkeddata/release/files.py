@@ -24,6 +24,10 @@ DESCRIPTION_FILE = "void.ttl"
 CHECKSUMS = "SHA256SUMS"
 STORE_DIR = "store"
 STORE_MANIFEST = "store.json"
+FACTS_TABLE, ACTORS_TABLE, STANCES_TABLE = "facts", "actors", "stances"  # each written as <name>.csv and <name>.parquet
+CSVW_METADATA = "csv-metadata.json"  # W3C CSVW metadata of the three CSV tables
+TABLE_FILES = (*(f"{stem}.{suffix}" for stem in (FACTS_TABLE, ACTORS_TABLE, STANCES_TABLE) for suffix in ("csv", "parquet")), CSVW_METADATA)
+NANOPUBS_FILE = "nanopubs.trig"  # every fact as a nanopublication with a trusty URI (also .gz)
 
 
 def problem(path: Path, message: str, line: int = 0) -> InputErrors:
