@@ -294,15 +294,21 @@ def diff_command(context: click.Context, old_release: Path, new_release: Path, j
 @click.option("--release", "release", type=click.Path(path_type=Path), default=Path("dist"), show_default=True,
               help="Release to publish (a folder or the `dist` link).")
 @click.option("--timeout-s", type=float, default=60.0, show_default=True, help="Time limit per HTTP request, in seconds.")
+@click.option("--default-graph-as", default=None, metavar="IRI",
+              help="Put the release's default graph (the actors) into this named graph, for a store without a default graph (Virtuoso).")
 @reports_errors
-def publish(url: str, release: Path, timeout_s: float) -> None:
-    """Load a release into any SPARQL 1.1 Graph Store Protocol store, replacing the previous release's graphs."""
+def publish(url: str, release: Path, timeout_s: float, default_graph_as: str | None) -> None:
+    """Load a release into any SPARQL 1.1 Graph Store Protocol store, replacing the previous release's graphs.
+
+    Credentials, when the store asks for them (HTTP Basic or Digest), come from LINKEDDATA_PUBLISH_USER and
+    LINKEDDATA_PUBLISH_PASSWORD, else from ~/.netrc; never from the command line or the URL.
+    """
     import httpx
 
     from linkeddata.release.publish import publish as publish_release
 
     try:
-        report = publish_release(release, url, timeout_s)
+        report = publish_release(release, url, timeout_s, default_graph_as)
     except (httpx.HTTPError, RuntimeError) as error:
         raise click.ClickException(f"publishing to {url} failed: {error}") from None
     click.echo(f"published {report.triples} triples into {len(report.replaced)} graphs at {url}; deleted {len(report.deleted)} stale graph(s)")

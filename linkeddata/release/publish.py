@@ -8,19 +8,77 @@ to DELETE the article graphs the new release no longer has.
 from __future__ import annotations
 
 import logging
+import netrc
+import os
 from collections import defaultdict
+from collections.abc import Generator
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import httpx
 import pyoxigraph as ox
 
-from linkeddata.errors import InputError, InputErrors, SourceLocation
+from linkeddata.errors import InputError, InputErrors, OperationFailed, SourceLocation
 from linkeddata.namespaces import VOID
 from linkeddata.release.files import DATA_FILE, DESCRIPTION_FILE, release_base_iri, verify_checksums
 
 log = logging.getLogger("linkeddata.publish")
 N_TRIPLES = "application/n-triples"
+USER_VARIABLE, PASSWORD_VARIABLE = "LINKEDDATA_PUBLISH_USER", "LINKEDDATA_PUBLISH_PASSWORD"
+
+
+class ChallengeAuth(httpx.Auth):
+    """Answers the store's challenge with what it asks for: HTTP Digest (Virtuoso's Graph Store) or Basic.
+
+    Nothing is sent before the store asks, so credentials never go to a store that does not want them.
+    """
+
+    requires_request_body = True
+
+    def __init__(self, user: str, password: str) -> None:
+        self._digest = httpx.DigestAuth(user, password)
+        self._basic = httpx.BasicAuth(user, password)
+
+    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
+        response = yield request
+        if response.status_code != 401:
+            return
+        scheme = response.headers.get("www-authenticate", "").split(" ", 1)[0].lower()
+        if scheme == "digest":
+            flow = self._digest.auth_flow(request)
+            next(flow)
+            try:
+                yield flow.send(response)
+            except StopIteration:
+                return
+        elif scheme == "basic":
+            yield next(self._basic.auth_flow(request))
+
+
+def publish_credentials(url: str) -> tuple[str, str] | None:
+    """Return (user, password) from the environment, else from ~/.netrc for the store's host, else None.
+
+    Never from the command line or the URL: both end up in shell histories and process lists.
+    """
+    user, password = os.environ.get(USER_VARIABLE), os.environ.get(PASSWORD_VARIABLE)
+    if user and password is not None:
+        return user, password
+    host = urlsplit(url).hostname or ""
+    try:
+        entry = netrc.netrc().authenticators(host)
+    except (FileNotFoundError, netrc.NetrcParseError):
+        return None
+    if entry is None:
+        return None
+    login, _, secret = entry
+    return (login, secret or "") if login else None
+
+
+def _refused(url: str, what: str, response: httpx.Response) -> OperationFailed:
+    if response.status_code in (401, 403):
+        return OperationFailed(f"{url}: the store refused {what} (HTTP {response.status_code}): check {USER_VARIABLE}/{PASSWORD_VARIABLE} or ~/.netrc")
+    return OperationFailed(f"{url}: {what} failed (HTTP {response.status_code})")
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,7 +98,7 @@ def _put(client: httpx.Client, url: str, graph: str | None, triples: list[ox.Tri
     body = ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES)
     response = client.put(url, params=_graph_params(graph), content=body, headers={"Content-Type": N_TRIPLES})
     if response.status_code not in (200, 201, 204):
-        raise RuntimeError(f"PUT {graph or 'default graph'} to {url}: HTTP {response.status_code} {response.text[:200]}")
+        raise _refused(url, f"PUT of {graph or 'the default graph'}", response)
 
 
 def previously_published_graphs(client: httpx.Client, url: str, description_graph: str) -> set[str]:
@@ -48,26 +106,36 @@ def previously_published_graphs(client: httpx.Client, url: str, description_grap
     response = client.get(url, params=_graph_params(description_graph), headers={"Accept": N_TRIPLES})
     if response.status_code == 404:
         return set()
-    response.raise_for_status()
+    if response.status_code != 200:
+        raise _refused(url, f"GET of {description_graph}", response)
     subsets = {t.object.value for t in ox.parse(response.content, ox.RdfFormat.N_TRIPLES)
                if t.predicate.value == str(VOID.subset) and isinstance(t.object, ox.NamedNode)}
     return {iri for iri in subsets if "/graph/" in iri}
 
 
-def publish(release: Path, url: str, timeout_s: float = 60.0) -> PublishReport:
-    """Replace the store's graphs with the release's; raises InputErrors for a missing or corrupt release."""
+def publish(release: Path, url: str, timeout_s: float = 60.0, default_graph_as: str | None = None) -> PublishReport:
+    """Replace the store's graphs with the release's; raises InputErrors for a missing or corrupt release.
+
+    `default_graph_as` names the graph the release's default graph (the actors) goes into, for a store whose
+    Graph Store has no default graph (Virtuoso's answers "not configured to have default graph"); a store
+    that queries the union of its graphs, as Virtuoso does, still finds them.
+    """
     release = release.resolve()
+    if urlsplit(url).username or urlsplit(url).password:
+        raise OperationFailed(f"credentials in the store URL are refused: set {USER_VARIABLE} and {PASSWORD_VARIABLE}, or use ~/.netrc")
     if not release.is_dir():
         raise InputErrors([InputError(SourceLocation(str(release), 0), "no release here; run `linkeddata build` first")])
     verify_checksums(release, (DATA_FILE, DESCRIPTION_FILE))
     base_iri = release_base_iri(release)
     by_graph: dict[str | None, list[ox.Triple]] = defaultdict(list)
     for quad in ox.parse(path=str(release / DATA_FILE), format=ox.RdfFormat.N_QUADS):
-        graph = quad.graph_name.value if isinstance(quad.graph_name, ox.NamedNode) else None
+        graph = quad.graph_name.value if isinstance(quad.graph_name, ox.NamedNode) else default_graph_as
         by_graph[graph].append(quad.triple)
     description = list(ox.parse(path=str(release / DESCRIPTION_FILE), format=ox.RdfFormat.TURTLE))
     description_graph = f"{base_iri}dataset"
-    with httpx.Client(timeout=timeout_s) as client:
+    credentials = publish_credentials(url)
+    auth = ChallengeAuth(*credentials) if credentials else None
+    with httpx.Client(timeout=timeout_s, auth=auth, trust_env=False) as client:
         stale = previously_published_graphs(client, url, description_graph) - {g for g in by_graph if g}
         for graph in sorted(by_graph, key=lambda name: name or ""):
             _put(client, url, graph, by_graph[graph])
@@ -75,7 +143,7 @@ def publish(release: Path, url: str, timeout_s: float = 60.0) -> PublishReport:
         for graph in sorted(stale):
             response = client.delete(url, params=_graph_params(graph))
             if response.status_code not in (200, 204, 404):
-                raise RuntimeError(f"DELETE {graph} at {url}: HTTP {response.status_code}")
+                raise _refused(url, f"DELETE of {graph}", response)
             log.info("deleted %s, which the new release no longer has", graph)
         _put(client, url, description_graph, description)
     replaced = sorted(g or "default" for g in by_graph) + [description_graph]

@@ -1,0 +1,148 @@
+"""Publishing to a real Virtuoso (Debian's virtuoso-opensource, installed by .ci/run) that asks for HTTP Digest, and serving
+SPARQL from it: the release's questions answered through `serve --sparql-backend`, a second publish dropping an article's
+graph, and wrong credentials refused in one line that never shows the password."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from conftest import BASE, FIRST_ARTICLE, copy_project, run_cli
+from server_fixtures import LiveServer, start_server, stop_server
+
+VIRTUOSO = shutil.which("virtuoso-t")
+DEFAULT_INI = Path("/etc/virtuoso-opensource-7/virtuoso.ini")
+CREDENTIALS = {"LINKEDDATA_PUBLISH_USER": "dba", "LINKEDDATA_PUBLISH_PASSWORD": "dba"}  # Virtuoso's default account
+ACTORS_GRAPH = f"{BASE}graph/actors"
+SUPPORTERS = """PREFIX ld: <https://alliances.example.org/ontology#> PREFIX actor: <https://alliances.example.org/actor/>
+PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+SELECT DISTINCT ?name WHERE { ?who ld:supports actor:serbia ; rdfs:label ?name } ORDER BY ?name"""
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def virtuoso(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A Virtuoso with its own database folder and free ports on 127.0.0.1; yields its base URL."""
+    if VIRTUOSO is None or not DEFAULT_INI.exists():
+        pytest.fail("Debian's virtuoso-opensource is not installed; .ci/run installs it (apt-get install virtuoso-opensource)")
+    folder = tmp_path_factory.mktemp("virtuoso")
+    sql_port, http_port = free_port(), free_port()
+    ini = DEFAULT_INI.read_text(encoding="utf-8").replace("/var/lib/virtuoso-opensource-7/db/", f"{folder}/")
+    ini = ini.replace("ServerPort               = 1111", f"ServerPort               = 127.0.0.1:{sql_port}")
+    ini = ini.replace("ServerPort                  = 8890", f"ServerPort                  = 127.0.0.1:{http_port}")
+    (folder / "virtuoso.ini").write_text(ini, encoding="utf-8")
+    log = (folder / "virtuoso.out").open("w")
+    process = subprocess.Popen([VIRTUOSO, "-f", "-c", "virtuoso.ini"], cwd=folder, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    url = f"http://127.0.0.1:{http_port}"
+    try:
+        deadline = time.monotonic() + 90
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(f"{url}/sparql", params={"query": "ASK {}"}, timeout=2).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if process.poll() is not None:
+                pytest.fail(f"virtuoso exited: {(folder / 'virtuoso.out').read_text()}")
+            time.sleep(0.5)
+        else:
+            pytest.fail("virtuoso did not answer within 90 s")
+        yield url
+    finally:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+
+
+def publish(release: Path, virtuoso: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([*run_cli_prefix(), "publish", "--to", f"{virtuoso}/sparql-graph-crud-auth", "--release", str(release),
+                           "--default-graph-as", ACTORS_GRAPH], capture_output=True, text=True, env={**os.environ, **env}, timeout=120)
+
+
+def run_cli_prefix() -> list[str]:
+    import sys
+
+    return [sys.executable, "-m", "linkeddata"]
+
+
+def ask(virtuoso: str, query: str) -> bool:
+    response = httpx.get(f"{virtuoso}/sparql", params={"query": query}, headers={"Accept": "application/sparql-results+json"}, timeout=30)
+    assert response.status_code == 200, response.text
+    return response.json()["boolean"]
+
+
+@pytest.fixture(scope="module")
+def published_release(virtuoso: str, release: Path) -> Path:
+    done = publish(release, virtuoso, CREDENTIALS)
+    assert done.returncode == 0, done.stderr
+    return release
+
+
+@pytest.fixture(scope="module")
+def backed_server(virtuoso: str, published_release: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    server = start_server(["--release", str(published_release), "--sparql-backend", f"{virtuoso}/sparql"],
+                          tmp_path_factory.mktemp("virtuoso-backed") / "server.log")
+    try:
+        yield server
+    finally:
+        stop_server(server.process)
+
+
+def test_publish_with_digest_credentials_puts_every_graph(virtuoso: str, published_release: Path) -> None:
+    for graph in (f"{BASE}graph/{FIRST_ARTICLE}", ACTORS_GRAPH, f"{BASE}graph/positions", f"{BASE}dataset"):
+        assert ask(virtuoso, f"ASK {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}"), graph
+
+
+def test_serve_answers_the_question_from_virtuoso(backed_server: LiveServer) -> None:
+    response = httpx.get(f"{backed_server.url}/sparql", params={"query": SUPPORTERS}, headers={"Accept": "text/csv"}, timeout=30)
+    assert response.status_code == 200, response.text
+    assert {"China", "Russia"} <= set(response.text.split("\r\n")[1:])
+    refused = httpx.get(f"{backed_server.url}/sparql", params={"query": "SELECT * WHERE { SERVICE <http://127.0.0.1:9/x> { ?s ?p ?o } }"})
+    assert refused.status_code == 403, "the safety rules stay in front of the backend"
+
+
+def test_a_second_publish_without_an_article_removes_its_graph(virtuoso: str, published_release: Path, tmp_path: Path) -> None:
+    project = copy_project(tmp_path / "project")
+    dropped = sorted((project / "seeds" / "articles").glob("*.yaml"))[-1].stem
+    for suffix in (".yaml", ".txt"):
+        (project / "seeds" / "articles" / f"{dropped}{suffix}").unlink()
+    (project / "seeds" / "facts" / f"{dropped}.yaml").unlink()
+    built = run_cli("build", "--project", str(project))
+    assert built.returncode == 0, built.stderr
+    assert ask(virtuoso, f"ASK {{ GRAPH <{BASE}graph/{dropped}> {{ ?s ?p ?o }} }}")
+    done = publish(project / "dist", virtuoso, CREDENTIALS)
+    assert done.returncode == 0, done.stderr
+    assert not ask(virtuoso, f"ASK {{ GRAPH <{BASE}graph/{dropped}> {{ ?s ?p ?o }} }}")
+    assert ask(virtuoso, f"ASK {{ GRAPH <{BASE}graph/{FIRST_ARTICLE}> {{ ?s ?p ?o }} }}")
+    assert publish(published_release, virtuoso, CREDENTIALS).returncode == 0  # leave the store as the other tests found it
+
+
+def test_wrong_credentials_are_one_line_exit_1_without_the_password(virtuoso: str, release: Path) -> None:
+    secret = "not-the-password-7f3a"
+    done = publish(release, virtuoso, {"LINKEDDATA_PUBLISH_USER": "dba", "LINKEDDATA_PUBLISH_PASSWORD": secret})
+    assert done.returncode == 1
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and "HTTP 401" in lines[0], done.stderr
+    assert secret not in done.stderr + done.stdout
+
+
+def test_credentials_in_the_url_are_refused(virtuoso: str, release: Path) -> None:
+    url = virtuoso.replace("http://", "http://dba:dba@") + "/sparql-graph-crud-auth"
+    done = subprocess.run([*run_cli_prefix(), "publish", "--to", url, "--release", str(release)], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 1 and "credentials in the store URL are refused" in done.stderr
+    assert "dba:dba" not in done.stderr
