@@ -321,3 +321,26 @@ def test_the_headline_is_never_a_facts_only_evidence(suggester: Any) -> None:
     assert suggester("Hungary supports Serbia\nThe minister spoke in Budapest on Monday.") == []
     (body,) = suggester("Hungary supports Serbia\nHungary supports Serbia, the minister said again.")
     assert (body["quote"], body["occurrence"]) == ("Hungary supports Serbia", "2")
+
+
+# ---------------------------------------------------------------- the score, development and held out
+
+
+def test_suggest_score_prints_development_and_held_out_by_the_recorded_split(project_copy: Path, tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    script = Path(__file__).resolve().parent.parent / "benchmarks" / "suggest_score.py"
+    run = lambda: subprocess.run([sys.executable, str(script), "--project", str(project_copy)],
+                                 capture_output=True, text=True, timeout=300, check=True).stdout
+    before = run()
+    assert "development: 4 article(s)" in before and "held out: 0 articles" in before
+    assert "speaker" in before and "claim" in before
+    source = tmp_path / "new.txt"
+    source.write_text("Headline\nSlovakia did not recognize Kosovo.\n", encoding="utf-8")
+    added = invoke("add-article", "--project", str(project_copy), str(source), "--url", "https://example.org/a", "--published", "2024")
+    article = added.output.split("added article ")[1].split(";")[0]
+    held = article.split("_")[1][0] in "01234567"
+    after = run()
+    assert ("held out: 1 article(s)" in after) == held
+    assert ("development: 5 article(s)" in after) == (not held)
