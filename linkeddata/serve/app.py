@@ -31,6 +31,8 @@ from linkeddata.serve.negotiation import negotiate
 from linkeddata.serve.network_view import served_network
 from linkeddata.serve.page_queries import select_rows
 from linkeddata.serve.pages import HTML, PAGE_FORMATS, local_href, negotiated_key, resource_route
+from linkeddata.serve.nanopub_documents import nanopub_routes
+from linkeddata.serve.reconcile import reconcile_routes
 from linkeddata.serve.protocol import (
     AnswerCache,
     ProtocolError,
@@ -85,6 +87,8 @@ class ReleaseFiles(StaticFiles):
         if "." not in name or name.endswith((".txt", ".sha256")):
             # SHA256SUMS and diff.txt are text to read in the browser, not downloads.
             response.headers["content-type"] = "text/plain; charset=utf-8"
+        elif name.endswith(".parquet"):  # unknown to Python's mimetypes, which would make it text/plain
+            response.headers["content-type"] = "application/vnd.apache.parquet"
         return response
 
 
@@ -319,6 +323,9 @@ def create_app(settings: Settings, data: ServedData, release_link: Path | None =
     app.mount("/static/site", StaticFiles(directory=str(PACKAGE.joinpath("static"))), name="static")
     for name, folder in app.state.assets.items():
         app.mount(f"/static/vendor/{name}", StaticFiles(directory=folder), name=f"vendor-{name}")
+    # Issue 18: the reconciliation service, and facts as nanopublications (before the page route, to which it hands every non-TriG request).
+    app.include_router(reconcile_routes())
+    app.include_router(nanopub_routes())
     for prefix in ("actor", "fact", "article", "graph", "position"):
         app.add_api_route(f"/{prefix}/{{rest:path}}", resource_route, methods=["GET"], summary=f"{prefix} resources (303 to documents)", name=f"{prefix}_resource")
     app.add_api_route("/dataset{suffix:path}", resource_route, methods=["GET"], summary="The dataset description", name="dataset_resource")
