@@ -88,13 +88,16 @@ def main(context: click.Context, quiet: bool) -> None:
 @project_options
 @click.option("--out", "out_dir", type=click.Path(path_type=Path), default=None, envvar="LINKEDDATA_OUT",
               help="Release link to write (default: PROJECT/dist). [env LINKEDDATA_OUT]")
+@click.option("--keep-releases", type=click.IntRange(min=1), default=5, show_default=True, envvar="LINKEDDATA_KEEP_RELEASES",
+              help="Releases kept beside the new one in dist.releases/, newest first, so that a release someone cited stays. [env LINKEDDATA_KEEP_RELEASES]")
 @click.pass_context
 @reports_errors
-def build(context: click.Context, project_dir: Path, base_iri: str, out_dir: Path | None) -> None:
+def build(context: click.Context, project_dir: Path, base_iri: str, out_dir: Path | None, keep_releases: int) -> None:
     """Map, validate and write a release; the previous release stays whole until the new one is complete."""
     from linkeddata.pipeline.build import build as build_release
 
-    settings = Settings(project_dir=project_dir, out_dir=out_dir or project_dir / "dist", base_iri=check_base_iri(base_iri))
+    settings = Settings(project_dir=project_dir, out_dir=out_dir or project_dir / "dist", base_iri=check_base_iri(base_iri),
+                        keep_releases=keep_releases)
     final, checked = build_release(settings, show_progress=not context.obj["quiet"])
     for warning in checked.outcome.warnings:
         click.echo(f"{warning} (warning)", err=True)

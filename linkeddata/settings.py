@@ -21,6 +21,7 @@ class Settings:
 
     project_dir: Path = Path(".")
     out_dir: Path = Path("dist")
+    keep_releases: int = 5  # a build setting (`build --keep-releases`), not one of serve's
     base_iri: str = _setting(DEFAULT_BASE_IRI, "Base IRI every published IRI is minted under; pages map paths below it.")  # type: ignore[assignment]
     host: str = _setting("127.0.0.1", "Interface to listen on.")  # type: ignore[assignment]
     port: int = _setting(8000, "Port to listen on (0 picks a free one and prints it).")  # type: ignore[assignment]

@@ -27,6 +27,7 @@ from linkeddata.pipeline.description import count_dataset, describe_release
 from linkeddata.pipeline.dumps import write_dumps
 from linkeddata.errors import InputError, InputErrors, OperationFailed, SourceLocation
 from linkeddata.file_digests import FileDigest, file_digest, file_sha256
+from linkeddata.pipeline.citation import citation_files
 from linkeddata.pipeline.mapping import map_shards, read_mappings, shards
 from linkeddata.pipeline.nanopubs import write_nanopubs
 from linkeddata.pipeline.tables import fact_rows, with_release_store, write_tables
@@ -41,7 +42,6 @@ from linkeddata.project.seeds import Seeds, read_seeds
 from linkeddata.pipeline.validation import ShardedValidation, ValidationOutcome
 from linkeddata.project.vocabulary import Vocabulary, read_vocabulary
 
-KEPT_RELEASES = 2
 BUILD_LOCK = ".build.lock"
 
 
@@ -182,6 +182,7 @@ def write_release(checked: CheckedProject, settings: Settings, folder: Path, pre
     digests = {path: file_digest(path) for path in [*dumps, *extras]}
     description = describe_release(counts, digests[folder / f"{LINKS_STEM}.nt"].lines, sources, digests, settings.base_iri)
     (folder / DESCRIPTION_FILE).write_bytes(_sorted_turtle(description))
+    citation_files(checked.seeds, settings.base_iri, digests[folder / DATA_FILE], folder)
     write_release_store(folder, settings.base_iri)
     (folder / CHECKSUMS).write_text(_checksums(folder, digests), encoding="utf-8")
 
@@ -225,8 +226,8 @@ def releases_dir(out_dir: Path) -> Path:
     return out_dir.parent / f"{out_dir.name}.releases"
 
 
-def swap_into_place(staging: Path, out_dir: Path) -> Path:
-    """Move a finished staging folder next to the others and point `out_dir` at it in one atomic rename."""
+def swap_into_place(staging: Path, out_dir: Path, keep: int = 5) -> Path:
+    """Move a finished staging folder next to the others and point `out_dir` at it in one atomic rename; keep the `keep` newest others."""
     store = releases_dir(out_dir)
     digest = release_id(staging)
     assert digest is not None, "a finished staging folder has its SHA256SUMS"
@@ -245,7 +246,7 @@ def swap_into_place(staging: Path, out_dir: Path) -> Path:
         link.unlink()
     link.symlink_to(Path(store.name) / digest)
     os.replace(link, out_dir)  # rename(2) is atomic: readers see the old release or the new one
-    _prune(store, keep={digest, *_recent(store, KEPT_RELEASES)})
+    _prune(store, keep={digest, *_recent(store, keep + 1)})  # the newest is the new release itself
     return final
 
 
@@ -352,7 +353,7 @@ def stage_and_swap(settings: Settings, progress: Progress, store: Path) -> tuple
         with progress.step("writing dumps and description"):
             write_release(checked, settings, staging, previous)
         with progress.step("swapping the release into place"):
-            final = swap_into_place(staging, out_dir)
+            final = swap_into_place(staging, out_dir, settings.keep_releases)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
