@@ -8,9 +8,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from rdflib import Dataset, Graph, Literal, URIRef
-
 from conftest import BASE, LD, select
+from rdflib import Dataset, Graph, Literal, URIRef
 
 nanopub = pytest.importorskip("nanopub")
 GRAPH_NAMES = ("#Head", "#assertion", "#provenance", "#pubinfo")

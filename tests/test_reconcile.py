@@ -8,7 +8,6 @@ from typing import Any
 import httpx
 import jsonschema
 import pytest
-
 from conftest import seed_actors
 
 # The shapes of the W3C Reconciliation Service API 0.2 (its JSON schemas, reduced to what a client relies on).

@@ -11,8 +11,8 @@ from typing import Any
 import pyoxigraph as ox
 
 from linkeddata.file_digests import file_sha256
-from linkeddata.pipeline.dumps import write_gzip
 from linkeddata.namespaces import LD, PREFIXES
+from linkeddata.pipeline.dumps import write_gzip
 from linkeddata.release.files import DATA_FILE, NANOPUBS_FILE
 
 NP = "http://www.nanopub.org/nschema#"

@@ -17,7 +17,7 @@ import pyarrow.parquet as pq
 import pyoxigraph as ox
 
 from linkeddata.namespaces import LD, ONTOLOGY_IRI, WIKIDATA_ENTITY
-from linkeddata.release.files import (ACTORS_TABLE, CSVW_METADATA, DATA_FILE, FACTS_TABLE, ONTOLOGY_FILE, STANCES_TABLE, TABLE_FILES)
+from linkeddata.release.files import ACTORS_TABLE, CSVW_METADATA, DATA_FILE, FACTS_TABLE, ONTOLOGY_FILE, STANCES_TABLE, TABLE_FILES
 
 T = TypeVar("T")
 PREFIXES = f"""PREFIX ld: <{LD}>
