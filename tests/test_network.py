@@ -166,7 +166,7 @@ def test_network_view_is_legible_readable_and_the_same_on_every_load(live_server
     # hovering an edge shows its quote next to the edge, not under the drawing
     box = page.evaluate(  # type: ignore[attr-defined]
         f"(() => {{ const e = {network}.edges().filter(e => e.data('stance') === 'appeals-to' && e.data('source') === {CHINA!r})[0];"
-        " e.emit('mouseover'); const p = e.renderedMidpoint(); return [p.x, p.y]; }})()")
+        " e.emit('mouseover'); const p = e.renderedMidpoint(); return [p.x, p.y]; })()")
     tooltip = page.locator("#network-tooltip")  # type: ignore[attr-defined]
     assert tooltip.is_visible() and "We urge NATO" in tooltip.inner_text()
     frame = page.locator("#network").bounding_box()  # type: ignore[attr-defined]

@@ -84,6 +84,34 @@ def test_sparql_editor_runs_the_first_example_and_shows_its_rows(live_server, pa
     assert rows.count() == len(names)
     table_text = page.locator(".tabPanel.active .yasr table.dataTable").inner_text()
     for name in names:
-        assert f'"{name}"' in table_text
+        assert name in table_text
+    assert "^^" not in table_text and "@en" not in table_text, "literals are shown as a reader expects them, without datatype or language tags"
     screenshot(page, "sparql-first-example")
     assert not problems, problems
+
+
+def test_home_page_question_opens_in_the_editor_with_its_answer_as_a_table(live_server, page) -> None:
+    problems = watch_for_errors(page, live_server.url)
+    page.goto(f"{live_server.url}/")
+    first = page.locator("ol.examples li").first
+    raw = first.locator(".raw-formats a", has_text="CSV")
+    assert "format=csv" in raw.get_attribute("href")  # the raw answer is one click away
+    first.locator("a.ask").click()
+    page.wait_for_url(lambda url: "/sparql#query=" in url)
+    rows = page.locator(".tabPanel.active .yasr table.dataTable tbody tr")
+    rows.first.wait_for(timeout=20_000)
+    assert "China" in page.locator(".tabPanel.active .yasr table.dataTable").inner_text()
+    assert page.locator(".tabPanel.active .CodeMirror").inner_text().count("SELECT") >= 1
+    screenshot(page, "sparql-from-home-question")
+    assert not problems, problems
+
+
+def test_api_documentation_is_served_from_here(live_server, page) -> None:
+    outside: list[str] = []
+    page.on("request", lambda request: outside.append(request.url) if not request.url.startswith(live_server.url) else None)
+    page.goto(f"{live_server.url}/docs")
+    page.wait_for_selector(".swagger-ui .opblock", timeout=20_000)
+    assert "linkeddata" in page.locator(".swagger-ui .info .title").inner_text()
+    assert "/sparql" in page.locator(".swagger-ui").inner_text()
+    assert outside == []
+    screenshot(page, "api-docs")

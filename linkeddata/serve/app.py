@@ -14,6 +14,7 @@ from typing import Any
 import pyoxigraph as ox
 from fastapi import FastAPI, Request
 from fastapi.middleware.cors import CORSMiddleware
+from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, PlainTextResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
@@ -27,12 +28,11 @@ from linkeddata.release.files import DESCRIPTION_FILE, ONTOLOGY_FILE, STORE_DIR
 from linkeddata.serve.data import ServedData
 from linkeddata.serve.engine import QueryFailed
 from linkeddata.serve.middleware import HeadAsGet, NegotiatedGZip, RequestHeadLimit, SafeResponseHeaders, UnambiguousFraming
+from linkeddata.serve.nanopub_documents import nanopub_routes
 from linkeddata.serve.negotiation import negotiate
 from linkeddata.serve.network_view import served_network
 from linkeddata.serve.page_queries import select_rows
 from linkeddata.serve.pages import HTML, PAGE_FORMATS, local_href, negotiated_key, resource_route
-from linkeddata.serve.nanopub_documents import nanopub_routes
-from linkeddata.serve.reconcile import reconcile_routes
 from linkeddata.serve.protocol import (
     AnswerCache,
     ProtocolError,
@@ -46,6 +46,7 @@ from linkeddata.serve.protocol import (
     media_type_header,
     read_protocol_request,
 )
+from linkeddata.serve.reconcile import reconcile_routes
 from linkeddata.serve.reload import follows_release, watch_release
 from linkeddata.serve.service_description import describe_service
 from linkeddata.serve.vendor_assets import PACKAGED_FOLDER, VENDOR_ASSETS
@@ -202,8 +203,30 @@ async def ontology_document(request: Request) -> Response:
         raise ProtocolError(404, "not_found", "no such ontology document")
     key = key or negotiated_key(request)
     if key == HTML:
-        return FileResponse(release_file(request, "ontology.html"), media_type="text/html; charset=utf-8", headers={"Vary": "Accept"})
+        return await ontology_page(request)
     return release_turtle_as(request, ONTOLOGY_FILE, key)
+
+
+ONTOLOGY_KINDS = {"class": "Classes", "object property": "Object properties", "datatype property": "Datatype properties",
+                  "annotation property": "Annotation properties", "concept scheme": "Concept schemes", "concept": "Concepts"}
+
+
+async def ontology_page(request: Request) -> Response:
+    """The ontology's own page, with the site's header: its title and IRI, then its terms by kind, each with its label and definition."""
+    state = request.app.state
+    iri = state.data.base_iri + "ontology"
+    rows = await select_rows(state.pool, "ontology", iri, state.data.union_default_graph, state.settings.query_timeout_s)
+    ontology = next((row for row in rows if row["kind"] == "ontology"), None)
+    if ontology is None:
+        raise ProtocolError(404, "not_found", "the ontology is only published with a release built by `linkeddata build`")
+    terms: dict[str, dict[str, Any]] = {}
+    for row in rows:
+        if row["kind"] != "ontology":
+            terms.setdefault(row["term"], row)  # a concept that is also a class is listed once, under the first kind
+    groups = [(heading, [term for term in terms.values() if term["kind"] == kind]) for kind, heading in ONTOLOGY_KINDS.items()]
+    pylode = state.data.release_dir is not None and (state.data.release_dir / "ontology.html").is_file()
+    return state.templates.TemplateResponse(request, "ontology.html", {"ontology": ontology, "iri": iri, "groups": [group for group in groups if group[1]],
+                                                                       "pylode": pylode}, headers={"Vary": "Accept"})
 
 
 async def void_description(request: Request) -> Response:
@@ -229,6 +252,23 @@ async def dumps_index(request: Request) -> Response:
 async def network_data(request: Request) -> Response:
     """The alliance network as nodes (with their deterministic places) and edges, from the same SPARQL query as the release's network.svg."""
     return JSONResponse(await served_network(request.app.state), headers={"Cache-Control": "public, max-age=300"})
+
+
+async def api_docs(request: Request) -> Response:
+    """The OpenAPI documentation in Swagger UI, every file served from here (no request leaves the server)."""
+    if "swagger-ui" not in request.app.state.assets:
+        return PlainTextResponse("Swagger UI is not installed (run `npm ci` in the project folder); the OpenAPI document is at /openapi.json.")
+    vendor = "/static/vendor/swagger-ui"
+    page = get_swagger_ui_html(openapi_url="/openapi.json", title="linkeddata API", swagger_js_url=f"{vendor}/swagger-ui-bundle.js",
+                               swagger_css_url=f"{vendor}/swagger-ui.css", swagger_favicon_url="/favicon.ico",
+                               swagger_ui_parameters={"validatorUrl": None})
+    # FastAPI's page names no language; a screen reader needs one (WCAG 3.1.1).
+    return HTMLResponse(bytes(page.body).decode("utf-8").replace("<html>", '<html lang="en">', 1))
+
+
+async def favicon(request: Request) -> Response:
+    """The site's icon (browsers ask for /favicon.ico whatever the page says)."""
+    return FileResponse(str(PACKAGE.joinpath("static", "favicon.svg")), media_type="image/svg+xml", headers={"Cache-Control": "public, max-age=86400"})
 
 
 async def health(request: Request) -> Response:
@@ -277,8 +317,9 @@ def create_app(settings: Settings, data: ServedData, release_link: Path | None =
 
     With `release_link` (the `dist` link `build` swaps), the app follows it and serves each new release it points to.
     """
+    # The default /docs and /redoc pages load Swagger UI and ReDoc from a CDN; /docs is served from local files instead.
     app = FastAPI(title="linkeddata", version=__version__, description="Evidence-backed linked data: SPARQL 1.1 endpoint, pages and dumps.",
-                  lifespan=stop_workers_on_shutdown)
+                  lifespan=stop_workers_on_shutdown, docs_url=None, redoc_url=None)
     templates = Jinja2Templates(directory=str(PACKAGE.joinpath("templates")))
     templates.env.globals["local_href"] = lambda iri: local_href(iri, data.base_iri)
     templates.env.globals["version"] = __version__
@@ -313,6 +354,8 @@ def create_app(settings: Settings, data: ServedData, release_link: Path | None =
                       summary="SPARQL 1.1 query by POST (form or application/sparql-query); updates are refused", openapi_extra={"requestBody": SPARQL_POST_BODY})
     app.add_api_route("/", home_page, methods=["GET"], response_class=HTMLResponse, summary="Home page")
     app.add_api_route("/health", health, methods=["GET"], summary="Health and counters")
+    app.add_api_route("/docs", api_docs, methods=["GET"], include_in_schema=False)
+    app.add_api_route("/favicon.ico", favicon, methods=["GET"], include_in_schema=False)
     app.add_api_route("/network.json", network_data, methods=["GET"], summary="The alliance network (nodes and edges)")
     app.add_api_route("/.well-known/void", void_description, methods=["GET"], summary="VoID description")
     app.add_api_route("/ontology{suffix:path}", ontology_document, methods=["GET"], summary="The ontology (HTML, Turtle, JSON-LD)")

@@ -23,7 +23,7 @@ HTML = "text/html"
 DOCUMENT_SUFFIXES = {".html": HTML, **{fmt.suffix: fmt.key for fmt in RDF_FORMATS if fmt.key in ("turtle", "jsonld", "ntriples", "rdfxml")}}
 SUFFIX_OF = {value: suffix for suffix, value in DOCUMENT_SUFFIXES.items()}
 PAGE_FORMATS = [fmt for fmt in RDF_FORMATS if fmt.key in SUFFIX_OF]
-THING_PATH = re.compile(r"^(actor|fact|article|graph|position)/[A-Za-z0-9_\-./]+$|^dataset$")
+THING_PATH = re.compile(r"^(actor|fact|article|graph|position)/[A-Za-z0-9_\-./]+$|^dataset(/[A-Za-z0-9_\-]+)?$")
 SENTENCE_END = re.compile(r"[.!?][”\"’']?\s+|\n")
 
 
@@ -212,8 +212,8 @@ async def resource_summary(request: Request, iri: str) -> dict[str, Any]:
     rows = await select_rows(state.pool, "resource", iri, state.data.union_default_graph, state.settings.query_timeout_s)
     if not rows:
         raise ProtocolError(404, "not_found", f"<{iri}> is not described in this dataset")
-    labels = sorted({row["label"] for row in rows if "label" in row})
-    types = sorted({(row["type"], row.get("typeLabel", row["type"].rsplit("#", 1)[-1].rsplit("/", 1)[-1])) for row in rows if "type" in row})
+    labels = sorted({row["label"] for row in rows if "label" in row}) or sorted({row["title"] for row in rows if "title" in row})
+    types = sorted({(row["type"], term_name(row["type"], row.get("typeLabel"))) for row in rows if "type" in row})
     same_as = sorted({row["sameAs"] for row in rows if "sameAs" in row})
     return {"label": labels[0] if labels else iri.rsplit("/", 1)[-1], "types": types, "same_as": same_as}
 
