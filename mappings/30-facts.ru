@@ -24,7 +24,9 @@ INSERT {
           ld:speaker ?speaker ;
           prov:wasAttributedTo ?speaker ;
           prov:wasDerivedFrom ?article ;
-          ld:evidence ?evidence .
+          ld:evidence ?evidence ;
+          prov:invalidatedAtTime ?withdrawn ;
+          ld:withdrawalReason ?withdrawalReason .
     ?evidence a ld:Evidence, oa:Annotation ;
           oa:motivatedBy oa:describing ;
           oa:hasBody ?fact ;
@@ -39,7 +41,7 @@ INSERT {
     ?positionSelector a oa:TextPositionSelector ;
           oa:start ?start ;
           oa:end ?end .
-    ?holder ?directProperty ?target .
+    ?holder ?liveProperty ?target .
   }
 }
 WHERE {
@@ -56,6 +58,7 @@ WHERE {
     OPTIONAL { ?record rec:aspect ?aspectText }
     OPTIONAL { ?record rec:date ?dateText }
     OPTIONAL { ?record rec:speaker ?speakerKey }
+    OPTIONAL { ?record rec:withdrawn ?withdrawnText ; rec:withdrawal_reason ?withdrawalText }
   }
   GRAPH <tag:linkeddata,2026:ontology> {
     ?stance skos:notation ?stanceKey ; skos:inScheme ld:Stances .
@@ -77,6 +80,10 @@ WHERE {
   BIND(IRI(CONCAT(?base, "text/", ?articleId)) AS ?archive)
   BIND(IRI(CONCAT(?base, "graph/", ?articleId)) AS ?graph)
   BIND(STRLANG(?aspectText, ?language) AS ?aspect)
+  # A withdrawn fact stays as a tombstone with its evidence, and never yields the direct triple (?nothing is unbound).
+  BIND(STRDT(CONCAT(?withdrawnText, "T00:00:00Z"), xsd:dateTime) AS ?withdrawn)
+  BIND(STRLANG(?withdrawalText, "en") AS ?withdrawalReason)
+  BIND(IF(BOUND(?withdrawnText), ?nothing, ?directProperty) AS ?liveProperty)
   BIND(IF(REGEX(?dateText, "^[0-9]{4}$"), STRDT(?dateText, xsd:gYear),
         IF(REGEX(?dateText, "^[0-9]{4}-[0-9]{2}$"), STRDT(?dateText, xsd:gYearMonth),
            STRDT(?dateText, xsd:date))) AS ?date)

@@ -55,7 +55,8 @@ def test_diff_reports_the_added_fact_the_changed_quote_and_the_removed_fact(two_
     added = f"fact/{ARTICLE}/serbia-refuses-sanctions-yet-condemns-russia"
     assert list(diff.added) == [added]
     assert diff.added[added] == {"holder": "serbia", "stance": "condemns", "target": "russia", "polarity": "affirmed", "claim": "author",
-                                      "speaker": None, "date": None, "aspect": None, "quote": "despite supporting two UN resolutions condemning Russia"}
+                                      "speaker": None, "date": None, "aspect": None, "quote": "despite supporting two UN resolutions condemning Russia",
+                                      "withdrawn": None}
     assert list(diff.removed) == [f"fact/{ARTICLE}/russia-assistance-effective-and-necessary"]
     assert diff.removed[f"fact/{ARTICLE}/russia-assistance-effective-and-necessary"]["speaker"] == "alexander-botsan-kharchenko"
     assert diff.changed == {f"fact/{ARTICLE}/serbia-traditional-ally-of-russia": {"quote": (OLD_QUOTE, NEW_QUOTE)}}

@@ -9,11 +9,12 @@ import pytest
 from conftest import BASE, PROJECT
 from test_shacl_compiled import MUTATIONS, Quads, reference
 
+from linkeddata.namespaces import ONTOLOGY_GRAPH
 from linkeddata.pipeline.canonical import CanonicalWriter
 from linkeddata.pipeline.mapping import map_seeds, map_shards, read_mappings, shards
-from linkeddata.namespaces import ONTOLOGY_GRAPH
-from linkeddata.project.seeds import read_seeds
+from linkeddata.pipeline.positions import PositionCounter
 from linkeddata.pipeline.validation import ShardedValidation
+from linkeddata.project.seeds import read_seeds
 from linkeddata.project.vocabulary import Vocabulary, read_vocabulary
 
 FIRST_GRAPH = f"{BASE}graph/000_73df04759b344adc"
@@ -29,14 +30,17 @@ def test_canonical_files_gathered_from_small_shards_are_the_release_dumps(releas
     groups = shards(seeds, shard_facts=1)
     assert len(groups) == len(seeds.articles) > 1, "every article its own shard"
     writer = CanonicalWriter(tmp_path / "alliances.nq", tmp_path / "alliances.nt", tmp_path)
+    positions = PositionCounter()
     for shard in map_shards(seeds, vocabulary.ontology_turtle, read_mappings(PROJECT), BASE, groups):
         assert not shard.errors
         writer.add(shard.store)
+        positions.add(shard.store)
+    writer.add(positions.store(BASE))  # counted across shards, as the build does: one shard per article must give the same counts
     canonical = writer.finish()
     assert canonical.nquads.read_bytes() == (release / "alliances.nq").read_bytes()
     assert canonical.ntriples.read_bytes() == (release / "alliances.nt").read_bytes()
     assert canonical.quads == (release / "alliances.nq").read_bytes().count(b"\n")
-    assert sorted(canonical.graph_quads) == ["", *(f"{BASE}graph/{article.record.id}" for article in seeds.articles)]
+    assert sorted(canonical.graph_quads) == sorted(["", f"{BASE}graph/positions", *(f"{BASE}graph/{article.record.id}" for article in seeds.articles)])
 
 
 def test_a_graph_written_by_two_shards_is_merged_as_a_set(tmp_path: Path) -> None:

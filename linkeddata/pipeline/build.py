@@ -34,7 +34,7 @@ from linkeddata.pipeline.tables import fact_rows, with_release_store, write_tabl
 from linkeddata.pipeline.positions import PositionCounter
 from linkeddata.network import NetworkCollector, network_json, network_query, render_svg
 from linkeddata.progress import Progress
-from linkeddata.release.diff import Fact, diff_facts, facts_in_store, read_release_facts, release_id, write_diff
+from linkeddata.release.diff import Fact, ReleaseDiff, diff_facts, facts_in_store, read_release_facts, release_id, write_diff
 from linkeddata.release.files import CHECKSUMS, DATA_FILE, DESCRIPTION_FILE, DUMP_STEM, LINKS_STEM, ONTOLOGY_FILE, SHAPES_FILE, STORE_DIR, UNION_FILE
 from linkeddata.release.store import write_release_store
 from linkeddata.settings import Settings
@@ -159,7 +159,9 @@ def write_release(checked: CheckedProject, settings: Settings, folder: Path, pre
         counts = count_dataset(results.canonical, Path(scratch))
         # The diff is the one history-dependent part of a release (the dumps stay byte-identical for the same
         # seeds). It leaves out the release ids, which would otherwise make every rebuild a new release.
-        write_diff(diff_facts(old_facts.result(), results.facts), folder)
+        difference = diff_facts(old_facts.result(), results.facts)
+        refuse_silent_removals(difference, checked.seeds, previous)
+        write_diff(difference, folder)
         del old_facts  # the previous release's facts: as large as ours
     elements = results.network.elements()
     (folder / "network.json").write_text(network_json(elements), encoding="utf-8")
@@ -185,6 +187,24 @@ def write_release(checked: CheckedProject, settings: Settings, folder: Path, pre
     citation_files(checked.seeds, settings.base_iri, digests[folder / DATA_FILE], folder)
     write_release_store(folder, settings.base_iri)
     (folder / CHECKSUMS).write_text(_checksums(folder, digests), encoding="utf-8")
+
+
+def refuse_silent_removals(difference: ReleaseDiff, seeds: Seeds, previous: Path | None) -> None:
+    """Raise InputErrors for each fact the replaced release published that is gone from an article still in the seeds.
+
+    A fact never silently disappears: curators withdraw it (`withdrawn`, `withdrawal_reason`), and the release keeps it
+    as a tombstone. Dropping a whole article (its text taken down) still removes its facts, and diff.txt says so.
+    """
+    kept_articles = {article.record.id: article for article in seeds.articles}
+    errors = []
+    for fact_id in sorted(difference.removed):
+        article_id, _, key = fact_id.removeprefix("fact/").partition("/")
+        if article_id in kept_articles:
+            errors.append(InputError(SourceLocation(f"seeds/facts/{article_id}.yaml", 0),
+                                     f'fact "{key}" was published in the release this build replaces ({previous.name if previous else "?"}) and is gone: '
+                                     "keep it with 'withdrawn: YYYY-MM-DD' and 'withdrawal_reason', so the release keeps its tombstone"))
+    if errors:
+        raise InputErrors(errors)
 
 
 def write_tables_and_nanopubs(store: ox.Store, seeds: Seeds, base_iri: str, folder: Path) -> list[Path]:

@@ -5,7 +5,7 @@ articles fall into different shards, so no mapping can count them (mappings/READ
 gives its report rows here; once every shard is read, the counts go into one named graph of their
 own, `<base>graph/positions`, beside the article graphs whose facts they count.
 
-An outlet is the publication a fact is attributed to (`ld:reportedBy`), else its article's publisher:
+A withdrawn fact (a tombstone) is no report. An outlet is the publication a fact is attributed to (`ld:reportedBy`), else its article's publisher:
 "the daily reiterated", quoted by a news agency, is Kathimerini's report, not the agency's.
 """
 
@@ -24,6 +24,7 @@ PREFIX prov:   <http://www.w3.org/ns/prov#>
 PREFIX schema: <https://schema.org/>
 SELECT ?position ?fact ?article ?source ?publisher ?speaker ?published WHERE {
   GRAPH ?graph { ?fact ld:reports ?position ; prov:wasDerivedFrom ?article .
+                 FILTER NOT EXISTS { ?fact prov:invalidatedAtTime ?withdrawn }
                  OPTIONAL { ?fact ld:reportedBy ?source } OPTIONAL { ?fact ld:speaker ?speaker } }
   OPTIONAL { GRAPH ?articleGraph { ?article schema:publisher ?publisher } }
   OPTIONAL { GRAPH ?dateGraph { ?article schema:datePublished ?published } }

@@ -268,6 +268,8 @@ FACT_FIELDS: dict[str, tuple[bool, Callable[[Vocabulary], Check]]] = {
     "modality": (False, _one_of(lambda v: set(v.modalities), "modality")),
     "condition": (False, _fixed(_text)),
     "source": (False, _fixed(_text)),
+    "withdrawn": (False, _fixed(_matching(re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"), "the withdrawal's date, YYYY-MM-DD"))),
+    "withdrawal_reason": (False, _fixed(_text)),
 }
 
 
@@ -412,6 +414,9 @@ def check_references(facts: list[Record], actors: list[Record], vocabulary: Voca
         if fact.fields["holder"] == fact.fields["target"]:
             errors.append(InputError(fact.located("target"), f"{what}: holder and target are the same actor"))
         errors += _attribution_errors(fact, what, vocabulary, kinds)
+        if ("withdrawn" in fact.fields) != ("withdrawal_reason" in fact.fields):
+            field = "withdrawn" if "withdrawn" in fact.fields else "withdrawal_reason"
+            errors.append(InputError(fact.located(field), f"{what}: a withdrawal needs both 'withdrawn' (its date) and 'withdrawal_reason'"))
         errors += _condition_errors(fact, what, vocabulary)
     return errors
 

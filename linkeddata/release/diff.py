@@ -24,11 +24,12 @@ import pyoxigraph as ox
 from linkeddata.errors import InputError, InputErrors, SourceLocation
 from linkeddata.release.files import CHECKSUMS, DATA_FILE, ONTOLOGY_FILE, STORE_DIR
 
-FIELDS = ("holder", "stance", "target", "polarity", "claim", "speaker", "date", "aspect", "quote")
+FIELDS = ("holder", "stance", "target", "polarity", "claim", "speaker", "date", "aspect", "quote", "withdrawn")
 QUERY = """
 PREFIX ld: <https://alliances.example.org/ontology#>
 PREFIX oa: <http://www.w3.org/ns/oa#>
-SELECT ?fact ?holder ?stance ?target ?polarity ?claim ?speaker ?date ?aspect ?quote WHERE {
+PREFIX prov: <http://www.w3.org/ns/prov#>
+SELECT ?fact ?holder ?stance ?target ?polarity ?claim ?speaker ?date ?aspect ?quote ?withdrawn WHERE {
   ?fact a ld:StanceFact .
   OPTIONAL { ?fact ld:holder ?holder }
   OPTIONAL { ?fact ld:stance ?stance }
@@ -38,6 +39,7 @@ SELECT ?fact ?holder ?stance ?target ?polarity ?claim ?speaker ?date ?aspect ?qu
   OPTIONAL { ?fact ld:speaker ?speaker }
   OPTIONAL { ?fact ld:date ?date }
   OPTIONAL { ?fact ld:aspect ?aspect }
+  OPTIONAL { ?fact prov:invalidatedAtTime ?withdrawn }
   OPTIONAL { ?fact ld:evidence/oa:hasTarget/oa:hasSelector ?selector . ?selector a oa:TextQuoteSelector ; oa:exact ?quote }
 }
 """
