@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -154,3 +155,31 @@ def select(store: Any, query: str) -> list[dict[str, Any]]:
                 row[name] = None if term is None else term.value
         rows.append(row)
     return rows
+
+
+SUMMARY = re.compile(r"^bad input, nothing written: (\d+) error\(s\)$")
+
+
+def refused(project: Path, out: Path) -> list[str]:
+    """Build `project` into `out`, assert it was refused as bad input with nothing written, return the error lines."""
+    before = snapshot(out.parent)
+    result = run_cli("-q", "build", "--project", str(project), "--out", str(out))
+    after = snapshot(out.parent)
+    assert result.returncode == 1, f"exit {result.returncode}\n{result.stderr}"
+    assert result.stdout == ""
+    assert "Traceback" not in result.stderr and "internal error" not in result.stderr
+    lines = result.stderr.splitlines()
+    summary = SUMMARY.match(lines[-1])
+    assert summary, f"no summary line in:\n{result.stderr}"
+    errors = lines[:-1]
+    assert int(summary.group(1)) == len(errors)
+    for error in errors:
+        assert re.match(r"^[^:\s][^:]*:\d+: \S", error), f"not a `path:line: message` line: {error!r}"
+    assert errors == sorted(errors, key=_sort_key), "errors are not sorted by file and line"
+    assert after == before, "the release at --out changed (or something was written next to it)"
+    return errors
+
+
+def _sort_key(error: str) -> tuple[str, int, str]:
+    path, line, message = error.split(":", 2)
+    return path, int(line), message

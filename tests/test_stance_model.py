@@ -7,15 +7,13 @@ per fact. Everything runs through the CLI and the built release files, never thr
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import FIRST_ARTICLE, run_cli, seed_facts, select, snapshot
+from conftest import FIRST_ARTICLE, refused, seed_facts, select
 
 KATHIMERINI_ARTICLE = "003_429f0990fcbfe484"
-SUMMARY = re.compile(r"^bad input, nothing written: (\d+) error\(s\)$")
 PUBLISHED = [fact for fact in seed_facts() if fact.get("status") != "candidate"]
 
 
@@ -43,24 +41,6 @@ def edit_fact(path: Path, key: str, old: str, new: str) -> int:
     edited = block.replace(old, new)
     path.write_text(text.replace(block, edited, 1), encoding="utf-8")
     return text[: start + block.index(old)].count("\n") + 1
-
-
-def refused(project: Path, out: Path) -> list[str]:
-    """Build `project` into `out`; assert exit 1 with sorted `path:line: message` lines and nothing written; return them."""
-    before = snapshot(out.parent)
-    result = run_cli("-q", "build", "--project", str(project), "--out", str(out))
-    after = snapshot(out.parent)
-    assert result.returncode == 1, f"exit {result.returncode}\n{result.stderr}"
-    assert "Traceback" not in result.stderr and "internal error" not in result.stderr
-    lines = result.stderr.splitlines()
-    summary = SUMMARY.match(lines[-1])
-    assert summary, f"no summary line in:\n{result.stderr}"
-    errors = lines[:-1]
-    assert int(summary.group(1)) == len(errors)
-    for error in errors:
-        assert re.match(r"^[^:\s][^:]*:\d+: \S", error), f"not a `path:line: message` line: {error!r}"
-    assert after == before, "the release at --out changed (or something was written next to it)"
-    return errors
 
 
 def assert_single_error(errors: list[str], path: Path, project: Path, line: int, *fragments: str) -> None:
