@@ -7,7 +7,6 @@ import time
 from pathlib import Path
 
 import httpx
-
 from conftest import copy_project, run_cli
 from server_fixtures import start_server, stop_server
 
