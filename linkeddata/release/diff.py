@@ -78,7 +78,10 @@ class ReleaseDiff:
 
     def to_text(self) -> str:
         """Return the diff as lines for people: a summary, then + added, - removed, ~ changed with each field."""
-        lines = [f"release diff {self.old_release or '(old)'} -> {self.new_release or '(new)'}: {self.old_facts} -> {self.new_facts} facts; "
+        # A build's own diff names no release ids (they would make every rebuild a new release): it says what it compares in words.
+        old = f"release {self.old_release}" if self.old_release else ("the previous release" if self.old_facts else "no earlier release")
+        new = f"release {self.new_release}" if self.new_release else "this release"
+        lines = [f"changes from {old} to {new}: {self.old_facts} -> {self.new_facts} facts; "
                  f"{len(self.added)} added, {len(self.removed)} removed, {len(self.changed)} changed"]
         for sign, facts in (("+", self.added), ("-", self.removed)):
             for fact in sorted(facts):
