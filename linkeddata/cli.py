@@ -88,7 +88,7 @@ def main(context: click.Context, quiet: bool) -> None:
 @project_options
 @click.option("--out", "out_dir", type=click.Path(path_type=Path), default=None, envvar="LINKEDDATA_OUT",
               help="Release link to write (default: PROJECT/dist). [env LINKEDDATA_OUT]")
-@click.option("--keep-releases", type=click.IntRange(min=1), default=5, show_default=True, envvar="LINKEDDATA_KEEP_RELEASES",
+@click.option("--keep-releases", type=click.IntRange(min=0), default=5, show_default=True, envvar="LINKEDDATA_KEEP_RELEASES",
               help="Releases kept beside the new one in dist.releases/, newest first, so that a release someone cited stays. [env LINKEDDATA_KEEP_RELEASES]")
 @click.pass_context
 @reports_errors

@@ -208,12 +208,12 @@ def test_every_serve_setting_is_an_option_and_a_readme_row() -> None:
 
 
 def test_build_keeps_the_newest_releases_it_is_told_to(project_copy: Path) -> None:
-    """Each build is a new release (another base IRI); with --keep-releases 1 one older release stays beside the current one."""
+    """Each build is a new release (another base IRI): with --keep-releases 1 one older release stays beside the current one, with 0 none."""
     built = []
-    for number in range(3):
-        result = run_cli("-q", "build", "--project", str(project_copy), "--keep-releases", "1", "--base-iri", f"https://example.org/r{number}/")
+    for number, keep in enumerate(("1", "1", "0")):
+        result = run_cli("-q", "build", "--project", str(project_copy), "--keep-releases", keep, "--base-iri", f"https://example.org/r{number}/")
         assert result.returncode == 0, result.stderr
         built.append((project_copy / "dist").resolve().name)
-    kept = sorted(p.name for p in (project_copy / "dist.releases").iterdir() if not p.name.startswith("."))
-    assert kept == sorted(built[1:]), (kept, built)
-    assert run_cli("build", "--project", str(project_copy), "--keep-releases", "0").returncode == 2  # click's usage error
+        kept = sorted(p.name for p in (project_copy / "dist.releases").iterdir() if not p.name.startswith("."))
+        assert kept == sorted(built[-1 - int(keep):]), (number, kept, built)
+    assert run_cli("build", "--project", str(project_copy), "--keep-releases", "-1").returncode == 2  # click's usage error
