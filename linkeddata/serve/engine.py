@@ -1,6 +1,6 @@
 """Evaluates one SPARQL query on Oxigraph and serializes its answer, within a row and byte budget.
 
-Runs inside a query worker process (see query_pool.py), never in the server's event loop.
+Runs inside a query worker process (see workers.py), never in the server's event loop.
 """
 
 from __future__ import annotations

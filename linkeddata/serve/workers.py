@@ -130,7 +130,7 @@ class _Worker:
 class QueryPool:
     """A pool of query worker processes, used from the event loop with `await pool.run(request, timeout_s)`.
 
-    With `network=False` every worker runs without network access (see worker_sandbox.py).
+    With `network=False` every worker runs without network access (see sandbox.py).
     """
 
     def __init__(self, open_store: Callable[[], ox.Store], min_workers: int, max_workers: int, memory_limit_mb: float = 512,
