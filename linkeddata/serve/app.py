@@ -235,11 +235,18 @@ async def void_description(request: Request) -> Response:
 
 
 async def archived_text_route(request: Request) -> Response:
-    """The verbatim archived text of an article, as evidence selectors point at it."""
+    """The verbatim archived text of an article, as evidence selectors point at it: text/plain, or for a browser a page
+    that highlights the quote an RFC 5147 `#char=start,end` fragment names (`.txt` always gives the plain text)."""
     article_id = request.path_params["article_id"]
+    plain = article_id.endswith(".txt")
+    article_id = article_id.removesuffix(".txt")
     if not article_id.replace("_", "").replace("-", "").isalnum():
         raise ProtocolError(404, "not_found", "no such archived text")
-    return FileResponse(release_file(request, f"articles/{article_id}.txt"), media_type="text/plain; charset=utf-8")
+    path = release_file(request, f"articles/{article_id}.txt")
+    if not plain and wants_html(request):
+        return request.app.state.templates.TemplateResponse(request, "archived_text.html", {"article_id": article_id, "text": path.read_text(encoding="utf-8")},
+                                                            headers={"Vary": "Accept"})
+    return FileResponse(path, media_type="text/plain; charset=utf-8", headers={"Vary": "Accept"})
 
 
 async def dumps_index(request: Request) -> Response:

@@ -18,6 +18,7 @@ from linkeddata.serve.negotiation import negotiate
 from linkeddata.serve.network_view import served_network
 from linkeddata.serve.page_queries import describe, select_rows
 from linkeddata.serve.protocol import ProtocolError, media_type_header
+from linkeddata.serve.quote_links import char_fragment, text_fragment
 
 HTML = "text/html"
 DOCUMENT_SUFFIXES = {".html": HTML, **{fmt.suffix: fmt.key for fmt in RDF_FORMATS if fmt.key in ("turtle", "jsonld", "ntriples", "rdfxml")}}
@@ -141,8 +142,11 @@ async def fact_views(request: Request, iri: str) -> list[dict[str, Any]]:
         else:
             before, exact, after = row["prefix"], row["exact"], row["suffix"]
         negated = row["polarity"].endswith("#Negated")
-        views.append({**row, "before": before, "quote": exact, "after": after, "negated": negated,
-                      "href": {name: local_href(row[name], base) for name in ("fact", "holder", "target", "article", "archive", "speaker") if name in row}})
+        href = {name: local_href(row[name], base) for name in ("fact", "holder", "target", "article", "archive", "speaker") if name in row}
+        occurrences = text.count(row["exact"]) if text is not None else 1
+        links = {"original": row["url"] + text_fragment(row["exact"], row["prefix"], row["suffix"], occurrences) if row.get("url") else None,
+                 "archived": href["archive"] + char_fragment(row["start"], row["end"]) if "archive" in href else None}
+        views.append({**row, "before": before, "quote": exact, "after": after, "negated": negated, "href": href, "quote_links": links})
     return views
 
 
