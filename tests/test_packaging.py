@@ -52,7 +52,7 @@ def data_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def installed_server(installed: Path, data_project: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    build = subprocess.run([str(installed / "bin" / "linkeddata"), "-q", "build"], cwd=data_project, capture_output=True, text=True, timeout=600)
+    build = subprocess.run([str(installed / "bin" / "linkeddata"), "-q", "build"], cwd=data_project, capture_output=True, text=True, timeout=600, check=False)
     assert build.returncode == 0, build.stderr
     server = start_server(["--project", str(data_project)], tmp_path_factory.mktemp("installed") / "server.log",
                           command=[str(installed / "bin" / "linkeddata"), "serve"], cwd=data_project)
