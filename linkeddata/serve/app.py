@@ -47,10 +47,9 @@ from linkeddata.serve.protocol import (
     read_protocol_request,
 )
 from linkeddata.serve.reconcile import reconcile_routes
-from linkeddata.serve.reload import follows_release, watch_release
+from linkeddata.serve.reload import follows_release, new_pool, watch_release
 from linkeddata.serve.service_description import describe_service
 from linkeddata.serve.vendor_assets import PACKAGED_FOLDER, VENDOR_ASSETS
-from linkeddata.serve.workers import QueryPool
 from linkeddata.settings import Settings
 
 log = logging.getLogger("linkeddata.serve.server")
@@ -338,10 +337,7 @@ def create_app(settings: Settings, data: ServedData, release_link: Path | None =
     app.state.cache = AnswerCache(settings.cache_entries, settings.cache_bytes)
     app.state.texts = {}
     app.state.assets = vendor_assets(settings)
-    # Workers reach the network only to federate with the allow-list or to ask a remote backend.
-    needs_network = bool(settings.federation_allow_list or settings.sparql_backend)
-    app.state.pool = QueryPool(data.opener(), min(2, settings.query_workers), settings.query_workers, settings.worker_memory_mb, network=needs_network,
-                               query_memory_mb=settings.query_memory_mb)
+    app.state.pool = new_pool(settings, data)
     app.state.retired_pools = []
     app.state.network = None
     app.state.release_link = release_link

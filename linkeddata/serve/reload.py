@@ -12,14 +12,17 @@ from linkeddata.errors import InputErrors
 from linkeddata.serve.data import ServedData, load_release
 from linkeddata.serve.protocol import AnswerCache
 from linkeddata.serve.workers import QueryPool
+from linkeddata.settings import Settings
 
 log = logging.getLogger("linkeddata.serve.reload")
 POLL_INTERVAL_S = 1.0
 
 
-def new_pool(app: FastAPI, data: ServedData) -> QueryPool:
-    """Return a query pool over `data`, configured from the app's settings."""
-    settings = app.state.settings
+def new_pool(settings: Settings, data: ServedData) -> QueryPool:
+    """Return a query pool over `data`, configured from the settings.
+
+    Workers reach the network only to federate with the allow-list or to ask a remote backend.
+    """
     return QueryPool(data.opener(), min(2, settings.query_workers), settings.query_workers, settings.worker_memory_mb,
                      network=bool(settings.federation_allow_list or settings.sparql_backend), query_memory_mb=settings.query_memory_mb)
 
@@ -33,7 +36,7 @@ def follows_release(app: FastAPI) -> bool:
 async def switch_to(app: FastAPI, data: ServedData) -> None:
     """Serve `data` from now on; requests already running finish on the old pool, which is closed once they are done."""
     state = app.state
-    pool = await asyncio.to_thread(new_pool, app, data)  # forking workers and warming them up stays off the event loop
+    pool = await asyncio.to_thread(new_pool, state.settings, data)  # forking workers and warming them up stays off the event loop
     old_pool = state.pool
     # One assignment each, with no await in between: a request sees the old release or the new one, never half of each.
     state.data, state.pool, state.cache, state.texts, state.network = data, pool, AnswerCache(state.settings.cache_entries, state.settings.cache_bytes), {}, None
