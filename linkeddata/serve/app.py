@@ -25,6 +25,7 @@ from linkeddata.formats import RDF_BY_KEY, RDF_FORMATS
 from linkeddata.namespaces import dataset_prefixes
 from linkeddata.network import KIND_COLOURS, STANCE_COLOURS, STANCE_NAMES, network_table
 from linkeddata.release.files import DESCRIPTION_FILE, ONTOLOGY_FILE, STORE_DIR
+from linkeddata.serve.changes import atom_feed, kept_releases
 from linkeddata.serve.data import ServedData
 from linkeddata.serve.engine import QueryFailed
 from linkeddata.serve.middleware import HeadAsGet, NegotiatedGZip, RequestHeadLimit, SafeResponseHeaders, UnambiguousFraming
@@ -277,6 +278,19 @@ async def favicon(request: Request) -> Response:
     return FileResponse(str(PACKAGE.joinpath("static", "favicon.svg")), media_type="image/svg+xml", headers={"Cache-Control": "public, max-age=86400"})
 
 
+async def changes_feed(request: Request) -> Response:
+    """/changes (Atom by default, .atom, .json): the facts each kept release added, changed, withdrew and removed."""
+    suffix = request.path_params.get("suffix", "")
+    data = request.app.state.data
+    if suffix not in ("", ".atom", ".json") or data.release_dir is None:
+        raise ProtocolError(404, "not_found", "the change feed is served with a release built by `linkeddata build`")
+    releases = await asyncio.to_thread(kept_releases, data.release_dir)
+    if suffix == ".json" or (suffix == "" and negotiate(request.headers.get("accept"), [], ["application/atom+xml", "application/json"]) == "application/json"):
+        return JSONResponse({"releases": [changes.to_json(data.base_iri) for changes in releases]}, headers={"Vary": "Accept"})
+    feed = atom_feed(releases, data.base_iri, f"{request.app.state.settings.public_url}changes.atom")
+    return Response(feed, media_type="application/atom+xml; charset=utf-8", headers={"Vary": "Accept"})
+
+
 async def health(request: Request) -> Response:
     """Liveness and a few counters."""
     state = request.app.state
@@ -357,6 +371,7 @@ def create_app(settings: Settings, data: ServedData, release_link: Path | None =
                       summary="SPARQL 1.1 query by POST (form or application/sparql-query); updates are refused", openapi_extra={"requestBody": SPARQL_POST_BODY})
     app.add_api_route("/", home_page, methods=["GET"], response_class=HTMLResponse, summary="Home page")
     app.add_api_route("/health", health, methods=["GET"], summary="Health and counters")
+    app.add_api_route("/changes{suffix:path}", changes_feed, methods=["GET"], summary="Facts added, changed, withdrawn and removed per kept release (Atom, JSON)")
     app.add_api_route("/docs", api_docs, methods=["GET"], include_in_schema=False)
     app.add_api_route("/favicon.ico", favicon, methods=["GET"], include_in_schema=False)
     app.add_api_route("/network.json", network_data, methods=["GET"], summary="The alliance network (nodes and edges)")
