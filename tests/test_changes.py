@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from pathlib import Path
@@ -65,3 +66,12 @@ def test_changes_as_an_atom_feed_a_reader_can_subscribe_to(history: LiveServer) 
     assert links[f"withdrawn: fact/{FIRST_ARTICLE}/{WITHDRAWN}"] == f"{BASE}fact/{FIRST_ARTICLE}/{WITHDRAWN}"
     assert all(entry.find(f"{ATOM}updated").text.endswith("Z") for entry in entries)
     assert httpx.get(f"{history.url}/changes", headers={"Accept": "application/json"}).json()["releases"][0]["withdrawn"]
+
+
+def test_a_withdrawn_facts_page_shows_its_tombstone_and_its_history(history: LiveServer) -> None:
+    page = httpx.get(f"{history.url}/fact/{FIRST_ARTICLE}/{WITHDRAWN}.html", headers={"Accept": "text/html"})
+    assert page.status_code == 200
+    assert "Withdrawn</strong> on 2026-11-30: The sentence was corrected by its publisher." in page.text
+    releases = httpx.get(f"{history.url}/changes.json").json()["releases"]
+    steps = re.findall(r"<li>(\w+) in release <code>(\w+)</code>", page.text)
+    assert steps == [("added", releases[1]["release"]), ("withdrawn", releases[0]["release"])]

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 from urllib.parse import quote, unquote
 
@@ -14,6 +16,7 @@ from fastapi.responses import RedirectResponse, Response
 from linkeddata.formats import RDF_FORMATS
 from linkeddata.namespaces import PREFIXES, dataset_prefixes
 from linkeddata.network import network_table
+from linkeddata.serve.changes import kept_releases
 from linkeddata.serve.negotiation import negotiate
 from linkeddata.serve.network_view import served_network
 from linkeddata.serve.page_queries import describe, select_rows
@@ -272,6 +275,13 @@ def article_info(properties: list[dict[str, Any]]) -> dict[str, str]:
     return {names[row["p"]]: row["o"] for row in properties if row["p"] in names}
 
 
+async def fact_history(release_dir: Path, fact_path: str) -> list[dict[str, str]]:
+    """Return what the kept releases did to one fact (added, changed, withdrawn, removed), oldest first."""
+    releases = await asyncio.to_thread(kept_releases, release_dir)
+    return [{"kind": kind, "release": changes.release, "updated": changes.updated}
+            for changes in reversed(releases) for kind in ("added", "changed", "withdrawn", "removed") if fact_path in getattr(changes, kind)]
+
+
 async def html_document(request: Request, thing: Thing) -> Response:
     """Return the HTML page of a resource, with its description embedded as JSON-LD."""
     state = request.app.state
@@ -292,6 +302,7 @@ async def html_document(request: Request, thing: Thing) -> Response:
         "alternates": [(fmt.media_type, f"/{thing.path}{fmt.suffix}") for fmt in PAGE_FORMATS],
         "kind": kind,
         "network_rows": network_table(await served_network(state), thing.iri) if kind == "actor" else [],
+        "history": await fact_history(state.data.release_dir, thing.path) if kind == "fact" and state.data.release_dir else [],
         "assets": state.assets,
         "base_iri": state.data.base_iri,
     }
