@@ -8,6 +8,7 @@ newest first. A release folder's time is when `build` put it in place, so that i
 from __future__ import annotations
 
 import datetime
+import functools
 import json
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
@@ -60,8 +61,16 @@ def release_changes(folder: Path) -> ReleaseChanges | None:
 
 
 def kept_releases(current: Path) -> list[ReleaseChanges]:
-    """Return the changes of every release kept beside `current` (its folder's siblings), newest first."""
-    folder = current.resolve()
+    """Return the changes of every release kept beside `current` (its folder's siblings), newest first.
+
+    Read once per served release: a release never changes while served, and a new one is a new `current`.
+    """
+    return _kept_releases(str(current.resolve()))
+
+
+@functools.lru_cache(maxsize=4)
+def _kept_releases(current: str) -> list[ReleaseChanges]:
+    folder = Path(current)
     siblings = [path for path in folder.parent.iterdir() if path.is_dir() and not path.name.startswith(".")] if folder.parent.is_dir() else [folder]
     found = [changes for path in siblings if (changes := release_changes(path)) is not None]
     return sorted(found, key=lambda changes: (changes.updated, changes.release), reverse=True)
