@@ -22,25 +22,34 @@ import pyoxigraph as ox
 from rdflib import Graph
 from rdflib.compare import to_canonical_graph
 
-from linkeddata.pipeline.canonical import CanonicalFiles, CanonicalWriter
-from linkeddata.pipeline.description import count_dataset, describe_release
-from linkeddata.pipeline.dumps import write_dumps
 from linkeddata.errors import InputError, InputErrors, OperationFailed, SourceLocation
 from linkeddata.file_digests import FileDigest, file_digest, file_sha256
+from linkeddata.network import NetworkCollector, network_json, network_query, render_svg
+from linkeddata.pipeline.canonical import CanonicalFiles, CanonicalWriter
 from linkeddata.pipeline.citation import citation_files
+from linkeddata.pipeline.description import count_dataset, describe_release
+from linkeddata.pipeline.dumps import write_dumps
 from linkeddata.pipeline.mapping import map_shards, read_mappings, shards
 from linkeddata.pipeline.nanopubs import write_nanopubs
-from linkeddata.pipeline.tables import fact_rows, with_release_store, write_tables
 from linkeddata.pipeline.positions import PositionCounter
-from linkeddata.network import NetworkCollector, network_json, network_query, render_svg
-from linkeddata.progress import Progress
-from linkeddata.release.diff import Fact, ReleaseDiff, diff_facts, facts_in_store, read_release_facts, release_id, write_diff
-from linkeddata.release.files import CHECKSUMS, DATA_FILE, DESCRIPTION_FILE, DUMP_STEM, LINKS_STEM, ONTOLOGY_FILE, SHAPES_FILE, STORE_DIR, UNION_FILE
-from linkeddata.release.store import write_release_store
-from linkeddata.settings import Settings
-from linkeddata.project.seeds import Seeds, read_seeds
+from linkeddata.pipeline.tables import fact_rows, write_tables
 from linkeddata.pipeline.validation import ShardedValidation, ValidationOutcome
+from linkeddata.progress import Progress
+from linkeddata.project.seeds import Seeds, read_seeds
 from linkeddata.project.vocabulary import Vocabulary, read_vocabulary
+from linkeddata.release.diff import Fact, ReleaseDiff, diff_facts, facts_in_store, read_release_facts, release_id, write_diff
+from linkeddata.release.files import (
+    CHECKSUMS,
+    DATA_FILE,
+    DESCRIPTION_FILE,
+    LINKS_STEM,
+    ONTOLOGY_FILE,
+    SHAPES_FILE,
+    STORE_DIR,
+    UNION_FILE,
+)
+from linkeddata.release.store import finish_release_store, start_release_store
+from linkeddata.settings import Settings
 
 BUILD_LOCK = ".build.lock"
 
@@ -173,7 +182,8 @@ def write_release(checked: CheckedProject, settings: Settings, folder: Path, pre
     for name, published in (("linkeddata.ttl", ONTOLOGY_FILE), ("shapes.ttl", SHAPES_FILE)):
         shutil.copyfile(project / "ontology" / name, folder / published)
     (folder / "ontology.html").write_bytes(document_ontology(project / "ontology" / "linkeddata.ttl"))
-    extras = with_release_store(folder, lambda store: write_tables_and_nanopubs(store, checked.seeds, settings.base_iri, folder))
+    store = start_release_store(folder)
+    extras = write_tables_and_nanopubs(store, checked.seeds, settings.base_iri, folder)
     (folder / "articles").mkdir()
     for article in checked.seeds.articles:
         shutil.copyfile(project / article.text_path, folder / "articles" / f"{article.record.id}.txt")
@@ -185,7 +195,8 @@ def write_release(checked: CheckedProject, settings: Settings, folder: Path, pre
     description = describe_release(counts, digests[folder / f"{LINKS_STEM}.nt"].lines, sources, digests, settings.base_iri)
     (folder / DESCRIPTION_FILE).write_bytes(_sorted_turtle(description))
     citation_files(checked.seeds, settings.base_iri, digests[folder / DATA_FILE], folder)
-    write_release_store(folder, settings.base_iri)
+    finish_release_store(store, folder, settings.base_iri)
+    del store  # closes the database before the release folder is swapped into place
     (folder / CHECKSUMS).write_text(_checksums(folder, digests), encoding="utf-8")
 
 

@@ -6,20 +6,18 @@ import csv
 import datetime
 import io
 import json
-import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pyoxigraph as ox
 
-from linkeddata.namespaces import LD, ONTOLOGY_IRI, WIKIDATA_ENTITY
-from linkeddata.release.files import ACTORS_TABLE, CSVW_METADATA, DATA_FILE, FACTS_TABLE, ONTOLOGY_FILE, STANCES_TABLE, TABLE_FILES
+from linkeddata.namespaces import LD, WIKIDATA_ENTITY
+from linkeddata.release.files import ACTORS_TABLE, CSVW_METADATA, FACTS_TABLE, STANCES_TABLE, TABLE_FILES
 
-T = TypeVar("T")
 PREFIXES = f"""PREFIX ld: <{LD}>
 PREFIX rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#>
 PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
@@ -205,23 +203,6 @@ def stance_columns(base: str) -> list[Column]:
         Column("last_date", TEXT, PERIOD, "Date of its latest report."),
         Column("last_day", DAY, "date", "That date when the day is known, else empty."),
     ]
-
-
-def with_release_store(folder: Path, job: Callable[[ox.Store], T]) -> T:
-    """Return job(store) over a scratch on-disk store holding the release's canonical N-Quads and its ontology (as its own graph).
-
-    On disk rather than in memory, so that a million-fact release does not need its 12 GiB in RAM; the release's
-    own store/ is written later, after the description that lists these tables. The store is closed (dropped)
-    before its folder is removed: RocksDB keeps its files open while a handle lives.
-    """
-    with tempfile.TemporaryDirectory(prefix=".tables-", dir=folder, ignore_cleanup_errors=True) as scratch:
-        store = ox.Store(scratch)
-        store.bulk_load(path=str(folder / DATA_FILE), format=ox.RdfFormat.N_QUADS)
-        store.load(path=str(folder / ONTOLOGY_FILE), format=ox.RdfFormat.TURTLE, to_graph=ox.NamedNode(ONTOLOGY_IRI))
-        try:
-            return job(store)
-        finally:
-            del store
 
 
 def solutions(store: ox.Store, query: str) -> Iterator[dict[str, ox.NamedNode | ox.Literal]]:

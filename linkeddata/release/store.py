@@ -18,7 +18,6 @@ from linkeddata.namespaces import ONTOLOGY_IRI
 from linkeddata.release.files import DATA_FILE, DESCRIPTION_FILE, ONTOLOGY_FILE, STORE_DIR, STORE_MANIFEST
 
 
-
 def description_graph(base_iri: str) -> ox.NamedNode:
     """Return the graph a served release keeps its VoID description in."""
     return ox.NamedNode(f"{base_iri}dataset")
@@ -36,14 +35,26 @@ def load_release_context(store: ox.Store, folder: Path, base_iri: str) -> None:
     store.load(path=str(folder / DESCRIPTION_FILE), format=ox.RdfFormat.TURTLE, to_graph=description_graph(base_iri))
 
 
-def write_release_store(folder: Path, base_iri: str) -> int:
-    """Write `folder/store` (RocksDB) and `folder/store.json` from the release's files; return the quad count."""
+def start_release_store(folder: Path) -> ox.Store:
+    """Open `folder/store` (RocksDB) holding the release's dataset and its ontology (as its own graph).
+
+    The build queries it for the tables and nanopublications before the VoID description, which lists
+    them, exists; finish_release_store adds the description. One bulk load serves both.
+    """
     store = ox.Store(str(folder / STORE_DIR))
-    fill_release_store(store, folder, base_iri)
+    store.bulk_load(path=str(folder / DATA_FILE), format=ox.RdfFormat.N_QUADS)
+    store.load(path=str(folder / ONTOLOGY_FILE), format=ox.RdfFormat.TURTLE, to_graph=ox.NamedNode(ONTOLOGY_IRI))
+    return store
+
+
+def finish_release_store(store: ox.Store, folder: Path, base_iri: str) -> int:
+    """Add the release's VoID description to its store, compact it and write `folder/store.json`; return the quad count.
+
+    The caller drops its handle afterwards: RocksDB keeps its files open while one lives.
+    """
+    store.load(path=str(folder / DESCRIPTION_FILE), format=ox.RdfFormat.TURTLE, to_graph=description_graph(base_iri))
     store.optimize()
-    quads = write_store_manifest(folder, store, base_iri, {"loaded_from": [DATA_FILE, ONTOLOGY_FILE, DESCRIPTION_FILE]})
-    del store  # closes the database before the release folder is swapped into place
-    return quads
+    return write_store_manifest(folder, store, base_iri, {"loaded_from": [DATA_FILE, ONTOLOGY_FILE, DESCRIPTION_FILE]})
 
 
 def write_store_manifest(folder: Path, store: ox.Store, base_iri: str, notes: dict[str, object]) -> int:
