@@ -6,7 +6,7 @@ import asyncio
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import quote, unquote
+from urllib.parse import quote
 
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
@@ -14,7 +14,7 @@ from fastapi.responses import RedirectResponse, Response
 from linkeddata.formats import RDF_BY_KEY
 from linkeddata.release.files import NANOPUBS_FILE
 from linkeddata.serve.negotiation import negotiate
-from linkeddata.serve.pages import HTML, PAGE_FORMATS, resource_route
+from linkeddata.serve.pages import HTML, PAGE_FORMATS, resource_route, thing_for_path
 from linkeddata.serve.protocol import ProtocolError
 
 HEAD_LINE = re.compile(rb"^<[^>]*/np/RA[A-Za-z0-9_-]{43}#Head> \{$")
@@ -73,12 +73,13 @@ def _read(index: NanopubIndex, fact: str) -> bytes:
 
 async def fact_route(request: Request) -> Response:
     """GET /fact/…: `.trig` is the fact's nanopublication; Accept: application/trig is 303 to it; anything else is the page route's."""
-    path = unquote(request.url.path)
+    path = request.url.path
     trig = RDF_BY_KEY["trig"]
     wants_trig = not path.endswith(trig.suffix) and negotiate(request.headers.get("accept"), [*PAGE_FORMATS, trig], [HTML]) == trig.key
     if not path.endswith(trig.suffix) and not wants_trig:
         return await resource_route(request)
-    fact = request.app.state.data.base_iri + path.lstrip("/").removesuffix(trig.suffix)
+    thing = thing_for_path(path.removesuffix(trig.suffix), request.app.state.data.base_iri)
+    fact = thing.iri if thing is not None else None
     index = await nanopub_index(request)
     if index is None or fact not in index.ranges:
         raise ProtocolError(404, "not_found", "no nanopublication for this fact in the served release")
