@@ -182,16 +182,17 @@ def write_release(checked: CheckedProject, settings: Settings, folder: Path, pre
     for name, published in (("linkeddata.ttl", ONTOLOGY_FILE), ("shapes.ttl", SHAPES_FILE)):
         shutil.copyfile(project / "ontology" / name, folder / published)
     (folder / "ontology.html").write_bytes(document_ontology(project / "ontology" / "linkeddata.ttl"))
+    # Each dump is read once for its size, lines and SHA-256: gigabytes at a million facts.
+    digests = {path: file_digest(path) for path in dumps}
     store = start_release_store(folder)
-    extras = write_tables_and_nanopubs(store, checked.seeds, settings.base_iri, folder)
+    extras = write_tables_and_nanopubs(store, checked.seeds, settings.base_iri, folder, digests[folder / DATA_FILE].sha256)
+    digests.update({path: file_digest(path) for path in extras})
     (folder / "articles").mkdir()
     for article in checked.seeds.articles:
         shutil.copyfile(project / article.text_path, folder / "articles" / f"{article.record.id}.txt")
     report = to_canonical_graph(checked.outcome.report)
     (folder / "shacl-report.ttl").write_bytes(_sorted_turtle(report))
     sources = [(a.record.id, a.record.fields["title"], a.record.fields["url"]) for a in checked.seeds.articles]
-    # Each dump is read once for its size, lines and SHA-256: gigabytes at a million facts.
-    digests = {path: file_digest(path) for path in [*dumps, *extras]}
     description = describe_release(counts, digests[folder / f"{LINKS_STEM}.nt"].lines, sources, digests, settings.base_iri)
     (folder / DESCRIPTION_FILE).write_bytes(_sorted_turtle(description))
     citation_files(checked.seeds, settings.base_iri, digests[folder / DATA_FILE], folder)
@@ -218,14 +219,14 @@ def refuse_silent_removals(difference: ReleaseDiff, seeds: Seeds, previous: Path
         raise InputErrors(errors)
 
 
-def write_tables_and_nanopubs(store: ox.Store, seeds: Seeds, base_iri: str, folder: Path) -> list[Path]:
+def write_tables_and_nanopubs(store: ox.Store, seeds: Seeds, base_iri: str, folder: Path, data_sha256: str) -> list[Path]:
     """Write the tables and the nanopublications from the release's own N-Quads (in `store`), not from the seeds; return their paths.
 
     The actors' mentions are the one thing the tables take from the seeds: the RDF does not publish them."""
     facts = fact_rows(store)
     mentions = {actor.id: [str(mention) for mention in actor.fields.get("mentions", [])] for actor in seeds.actors}
     paths = write_tables(store, folder, base_iri, mentions, facts)
-    nanopubs, _ = write_nanopubs(store, facts, folder, base_iri)
+    nanopubs, _ = write_nanopubs(store, facts, folder, base_iri, data_sha256)
     return [*paths, nanopubs, nanopubs.with_name(nanopubs.name + ".gz")]
 
 

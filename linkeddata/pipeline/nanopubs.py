@@ -10,10 +10,9 @@ from typing import Any
 
 import pyoxigraph as ox
 
-from linkeddata.file_digests import file_sha256
 from linkeddata.namespaces import LD, PREFIXES
 from linkeddata.pipeline.dumps import write_gzip
-from linkeddata.release.files import DATA_FILE, NANOPUBS_FILE
+from linkeddata.release.files import NANOPUBS_FILE
 
 NP = "http://www.nanopub.org/nschema#"
 NPX = "http://purl.org/nanopub/x/"
@@ -138,9 +137,9 @@ def nanopub_quads(row: dict[str, Any], terms: list[tuple[ox.NamedNode, Term]], a
     return quads
 
 
-def release_iri(folder: Path, base_iri: str) -> str:
+def release_iri(base_iri: str, data_sha256: str) -> str:
     """Return the IRI naming this release: the dataset's, with the SHA-256 of its canonical N-Quads as fragment."""
-    return f"{base_iri}dataset#release-sha256-{file_sha256(folder / DATA_FILE)}"
+    return f"{base_iri}dataset#release-sha256-{data_sha256}"
 
 
 def release_date(facts: list[dict[str, Any]]) -> ox.Literal:
@@ -163,10 +162,12 @@ def _block(quads: list[ox.Quad], prefixes: dict[str, str]) -> bytes:
     return b"".join(line for line in text.splitlines(keepends=True) if not line.startswith(b"@prefix "))
 
 
-def write_nanopubs(store: ox.Store, facts: list[dict[str, Any]], folder: Path, base_iri: str) -> tuple[Path, list[str]]:
-    """Write nanopubs.trig (one nanopublication per fact, in fact order) and return its path and the trusty URIs."""
+def write_nanopubs(store: ox.Store, facts: list[dict[str, Any]], folder: Path, base_iri: str, data_sha256: str) -> tuple[Path, list[str]]:
+    """Write nanopubs.trig (one nanopublication per fact, in fact order) and return its path and the trusty URIs.
+
+    `data_sha256` is the N-Quads dump's SHA-256, which the build has already computed (gigabytes at a million facts)."""
     prefixes = nanopub_prefixes(base_iri)
-    release = release_iri(folder, base_iri)
+    release = release_iri(base_iri, data_sha256)
     path = folder / NANOPUBS_FILE
     uris: list[str] = []
     created: ox.Literal | None = None
