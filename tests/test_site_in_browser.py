@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from server_fixtures import LiveServer
 
@@ -37,6 +38,9 @@ PAGES = [
     ("dumps", "/dumps/", 200),
     ("api-docs", "/docs", 200),
     ("not-found", "/actor/nobody-at-all", 404),
+    ("releases", "/releases/", 200),
+    ("release", "/release/{release}", 200),
+    ("fact-in-release", f"/release/{{release}}/fact/{FIRST_ARTICLE}/china-does-not-recognize-kosovo", 200),
 ]
 # Third-party widgets the project does not write: axe checks the page around them.
 AXE_EXCLUDE = [["#yasgui"], [".swagger-ui"], ["#network"]]
@@ -115,6 +119,8 @@ def test_page_reads_well_in_a_browser(context: Any, live_server: LiveServer, nam
     page.on("pageerror", lambda error: problems.append(f"script error: {error}"))
     page.on("response", lambda response: problems.append(f"HTTP {response.status}: {response.url}")
             if response.status >= 400 and not (status >= 400 and response.url.endswith(path)) else None)
+    if "{release}" in path:
+        path = path.format(release=httpx.get(f"{live_server.url}/releases.json").json()["releases"][0]["id"])
     try:
         response = page.goto(f"{live_server.url}{path}")
         assert response is not None and response.status == status

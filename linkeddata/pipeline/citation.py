@@ -12,11 +12,9 @@ from pathlib import Path
 
 from linkeddata.file_digests import FileDigest
 from linkeddata.project.seeds import Seeds
-
-TITLE = "Alliance stances, evidence-backed"
-AUTHOR = "linkeddata contributors"
-BIBTEX_FILE = "citation.bib"
-CSL_FILE = "citation.json"
+from linkeddata.release.files import BIBTEX_FILE, CSL_FILE
+from linkeddata.release.files import DATASET_AUTHOR as AUTHOR
+from linkeddata.release.files import DATASET_TITLE as TITLE
 
 
 def _newest_article_date(seeds: Seeds) -> str:

@@ -28,6 +28,8 @@ FACTS_TABLE, ACTORS_TABLE, STANCES_TABLE = "facts", "actors", "stances"  # each 
 CSVW_METADATA = "csv-metadata.json"  # W3C CSVW metadata of the three CSV tables
 TABLE_FILES = (*(f"{stem}.{suffix}" for stem in (FACTS_TABLE, ACTORS_TABLE, STANCES_TABLE) for suffix in ("csv", "parquet")), CSVW_METADATA)
 NANOPUBS_FILE = "nanopubs.trig"  # every fact as a nanopublication with a trusty URI (also .gz)
+BIBTEX_FILE, CSL_FILE = "citation.bib", "citation.json"  # how to cite the release
+DATASET_TITLE, DATASET_AUTHOR = "Alliance stances, evidence-backed", "linkeddata contributors"  # as citations name the dataset and its makers
 
 
 def problem(path: Path, message: str, line: int = 0) -> InputErrors:

@@ -48,6 +48,8 @@ from linkeddata.serve.protocol import (
     read_protocol_request,
 )
 from linkeddata.serve.reconcile import reconcile_routes
+from linkeddata.serve.releases import VIEW_KEY as RELEASE_VIEW_KEY
+from linkeddata.serve.releases import PastReleases, kept_release_folder, path_prefix, release_description, release_summaries, served
 from linkeddata.serve.reload import follows_release, new_pool, watch_release
 from linkeddata.serve.service_description import describe_service
 from linkeddata.serve.vendor_assets import PACKAGED_FOLDER, VENDOR_ASSETS
@@ -55,6 +57,7 @@ from linkeddata.settings import Settings
 
 log = logging.getLogger("linkeddata.serve.server")
 PACKAGE = resources.files("linkeddata")
+RESOURCE_KINDS = ("actor", "fact", "article", "graph", "position")
 
 
 SPARQL_GET_PARAMETERS = [
@@ -84,13 +87,19 @@ class ReleaseFiles(StaticFiles):
 
     def file_response(self, full_path: Any, stat_result: os.stat_result, scope: Any, status_code: int = 200) -> Response:
         response = super().file_response(full_path, stat_result, scope, status_code)
-        name = os.path.basename(str(full_path))
-        if "." not in name or name.endswith((".txt", ".sha256")):
-            # SHA256SUMS and diff.txt are text to read in the browser, not downloads.
-            response.headers["content-type"] = "text/plain; charset=utf-8"
-        elif name.endswith(".parquet"):  # unknown to Python's mimetypes, which would make it text/plain
-            response.headers["content-type"] = "application/vnd.apache.parquet"
+        media_type = release_file_type(os.path.basename(str(full_path)))
+        if media_type:
+            response.headers["content-type"] = media_type
         return response
+
+
+def release_file_type(name: str) -> str | None:
+    """Return the media type of a release file where Python's mimetypes guesses it wrong (None: its guess is right)."""
+    if "." not in name or name.endswith((".txt", ".sha256")):
+        return "text/plain; charset=utf-8"  # SHA256SUMS and diff.txt are text to read in the browser, not downloads
+    if name.endswith(".parquet"):  # unknown to mimetypes, which would make it text/plain
+        return "application/vnd.apache.parquet"
+    return None
 
 
 def example_queries() -> list[dict[str, str]]:
@@ -132,7 +141,7 @@ async def query_failed_handler(request: Request, error: Exception) -> Response:
 
 async def sparql_endpoint(request: Request) -> Response:
     """The SPARQL 1.1 Protocol: GET and POST (form or direct), read-only, bounded, negotiated."""
-    state = request.app.state
+    state = served(request)
     settings: Settings = state.settings
     protocol = await read_protocol_request(request, settings)
     if protocol.query is None:
@@ -154,17 +163,19 @@ async def sparql_endpoint(request: Request) -> Response:
 
 def service_page(request: Request) -> Response:
     """GET /sparql with no query: the query editor for browsers, the Service Description for everyone else."""
-    state = request.app.state
+    state = served(request)
+    prefix = path_prefix(state)
     chosen = negotiate(request.headers.get("accept"), PAGE_FORMATS, [HTML])
     if chosen == HTML:
-        return state.templates.TemplateResponse(request, "sparql.html", {"examples": example_queries(), "yasgui": state.assets.get("yasgui")},
+        return state.templates.TemplateResponse(request, "sparql.html", {"examples": example_queries(), "yasgui": state.assets.get("yasgui"), "path_prefix": prefix,
+                                                                        "release_id": getattr(state, "release_id", "") if prefix else ""},
                                                 headers={"Vary": "Accept"})
     key = negotiate(request.headers.get("accept"), RDF_FORMATS)
     if key is None:
         raise ProtocolError(406, "not_acceptable", "no acceptable media type for the service description")
     # From configuration, never from Host or X-Forwarded-Host: a forged header would otherwise name another
     # server as the endpoint, and a shared cache would hand that answer to everyone.
-    endpoint = f"{state.settings.public_url}sparql"
+    endpoint = f"{state.settings.public_url}{prefix.lstrip('/') + '/' if prefix else ''}sparql"
     graph = describe_service(endpoint, state.data.base_iri, state.data.graph_names, state.settings, state.data.union_default_graph)
     return Response(graph.serialize(format=RDF_BY_KEY[key].rdflib, encoding="utf-8"), headers={"Content-Type": media_type_header(key), "Vary": "Accept"})
 
@@ -182,7 +193,7 @@ async def home_page(request: Request) -> Response:
 
 def release_file(request: Request, name: str) -> Path:
     """Return a file of the served release, or raise 404 (there is none when serving plain files)."""
-    release_dir = request.app.state.data.release_dir
+    release_dir = served(request).data.release_dir
     if release_dir is None or not (release_dir / name).is_file():
         raise ProtocolError(404, "not_found", f"{name} is only published with a release built by `linkeddata build`")
     return release_dir / name
@@ -244,7 +255,7 @@ async def archived_text_route(request: Request) -> Response:
         raise ProtocolError(404, "not_found", "no such archived text")
     path = release_file(request, f"articles/{article_id}.txt")
     if not plain and wants_html(request):
-        return request.app.state.templates.TemplateResponse(request, "archived_text.html", {"article_id": article_id, "text": path.read_text(encoding="utf-8")},
+        return served(request).templates.TemplateResponse(request, "archived_text.html", {"article_id": article_id, "text": path.read_text(encoding="utf-8")},
                                                             headers={"Vary": "Accept"})
     return FileResponse(path, media_type="text/plain; charset=utf-8", headers={"Vary": "Accept"})
 
@@ -291,6 +302,84 @@ async def changes_feed(request: Request) -> Response:
     return Response(feed, media_type="application/atom+xml; charset=utf-8", headers={"Vary": "Accept"})
 
 
+async def releases_index(request: Request) -> Response:
+    """/releases/ (HTML, or JSON by negotiation or as /releases.json): every kept release, newest first."""
+    suffix = request.path_params.get("suffix", "")
+    data = request.app.state.data
+    if suffix not in ("", "/", ".json") or data.release_dir is None:
+        raise ProtocolError(404, "not_found", "releases are served with a release built by `linkeddata build`")
+    summaries = await asyncio.to_thread(release_summaries, data.release_dir)
+    if suffix == ".json" or negotiate(request.headers.get("accept"), [], ["application/json", HTML]) == "application/json":
+        return JSONResponse({"releases": [summary.to_json(data.base_iri, request.app.state.settings.public_url) for summary in summaries]}, headers={"Vary": "Accept"})
+    return request.app.state.templates.TemplateResponse(request, "releases.html", {"releases": summaries}, headers={"Vary": "Accept"})
+
+
+RELEASE_DOCUMENTS = {"": None, ".html": HTML, ".json": "json", **{fmt.suffix: fmt.key for fmt in PAGE_FORMATS}}
+
+
+async def release_document(request: Request) -> Response:
+    """/release/<id>: a kept release as a DCAT dataset version (HTML page, JSON, or RDF by negotiation or suffix)."""
+    state = request.app.state
+    name = request.path_params["release_id"]
+    release_id, dot, suffix = name.partition(".")
+    if (dot + suffix) not in RELEASE_DOCUMENTS:
+        raise ProtocolError(404, "not_found", "no such release document")
+    folder = kept_release_folder(state.data.release_dir, release_id)
+    summaries = await asyncio.to_thread(release_summaries, state.data.release_dir)
+    summary = next((item for item in summaries if item.release_id == release_id), None)
+    if summary is None:
+        raise ProtocolError(404, "not_found", f"no kept release {release_id!r}")
+    key = RELEASE_DOCUMENTS[dot + suffix] or negotiate(request.headers.get("accept"), PAGE_FORMATS, [HTML])
+    if key is None:
+        raise ProtocolError(406, "not_acceptable", "a release is offered as HTML, JSON or RDF")
+    if key == "json":
+        return JSONResponse(summary.to_json(state.data.base_iri, state.settings.public_url))
+    dumps = sorted(path.name for path in folder.iterdir() if path.is_file())
+    if key == HTML:
+        return state.templates.TemplateResponse(request, "release.html", {"release": summary, "dumps": dumps, "path_prefix": f"/release/{release_id}",
+                                                                         "alternates": [(fmt.media_type, f"/release/{release_id}{fmt.suffix}") for fmt in PAGE_FORMATS]},
+                                                headers={"Vary": "Accept"})
+    graph = release_description(summary, state.data.base_iri, state.settings.public_url, dumps)
+    return Response(graph.serialize(format=RDF_BY_KEY[key].rdflib, encoding="utf-8"), headers={"Content-Type": media_type_header(key), "Vary": "Accept"})
+
+
+async def in_release(request: Request, handler: Any) -> Response:
+    """Answer a request under /release/<id>/ with `handler`, as of that release."""
+    state = request.app.state
+    request.scope[RELEASE_VIEW_KEY] = await state.past_releases.view(state, request.path_params["release_id"])
+    return await handler(request)
+
+
+async def release_sparql(request: Request) -> Response:
+    """/release/<id>/sparql: the SPARQL endpoint, answering from that release's own store."""
+    return await in_release(request, sparql_endpoint)
+
+
+async def release_text(request: Request) -> Response:
+    """/release/<id>/text/<article>: an archived text as that release kept it."""
+    return await in_release(request, archived_text_route)
+
+
+async def release_resource(request: Request) -> Response:
+    """/release/<id>/fact/…, /actor/… and the other pages, as that release published them."""
+    if request.path_params["kind"] not in RESOURCE_KINDS:
+        raise ProtocolError(404, "not_found", "no such resource in this release")
+    return await in_release(request, resource_route)
+
+
+async def release_dump(request: Request) -> Response:
+    """/release/<id>/dumps/<file>: a file of a kept release (its on-disk store is the server's index, not a download)."""
+    folder = kept_release_folder(request.app.state.data.release_dir, request.path_params["release_id"])
+    name = request.path_params["name"]
+    if name in ("", "/"):
+        names = sorted(path.name for path in folder.iterdir() if path.is_file())
+        return request.app.state.templates.TemplateResponse(request, "dumps.html", {"dumps": names, "path_prefix": f"/release/{folder.name}"})
+    parts = name.split("/")
+    if any(part in ("", ".", "..") for part in parts) or parts[0] == STORE_DIR or not (folder / name).is_file():
+        raise ProtocolError(404, "not_found", f"release {folder.name} has no file {name!r}")
+    return FileResponse(folder / name, media_type=release_file_type(parts[-1]))
+
+
 async def health(request: Request) -> Response:
     """Liveness and a few counters."""
     state = request.app.state
@@ -317,6 +406,7 @@ async def stop_workers_on_shutdown(app: FastAPI) -> AsyncIterator[None]:
         watcher.cancel()
     for pool in [*app.state.retired_pools, app.state.pool]:
         pool.close()
+    app.state.past_releases.close()
 
 
 def vendor_assets(settings: Settings) -> dict[str, Path]:
@@ -353,6 +443,7 @@ def create_app(settings: Settings, data: ServedData, release_link: Path | None =
     app.state.assets = vendor_assets(settings)
     app.state.pool = new_pool(settings, data)
     app.state.retired_pools = []
+    app.state.past_releases = PastReleases()
     app.state.network = None
     app.state.release_link = release_link
     app.add_exception_handler(ProtocolError, protocol_error_handler)
@@ -387,7 +478,14 @@ def create_app(settings: Settings, data: ServedData, release_link: Path | None =
     # Issue 18: the reconciliation service, and facts as nanopublications (before the page route, to which it hands every non-TriG request).
     app.include_router(reconcile_routes())
     app.include_router(nanopub_routes())
-    for prefix in ("actor", "fact", "article", "graph", "position"):
+    # Issue 19: every kept release at its own IRI, with its endpoint, pages and files as it published them.
+    app.add_api_route("/releases{suffix:path}", releases_index, methods=["GET"], summary="Every kept release (HTML, JSON)")
+    app.add_api_route("/release/{release_id}/sparql", release_sparql, methods=["GET", "POST"], summary="SPARQL 1.1 query as of one kept release")
+    app.add_api_route("/release/{release_id}/dumps/{name:path}", release_dump, methods=["GET"], summary="A file of one kept release")
+    app.add_api_route("/release/{release_id}/text/{article_id}", release_text, methods=["GET"], summary="An archived text as one kept release kept it")
+    app.add_api_route("/release/{release_id}/{kind}/{rest:path}", release_resource, methods=["GET"], summary="A resource's page as one kept release published it")
+    app.add_api_route("/release/{release_id}", release_document, methods=["GET"], summary="A kept release (HTML, JSON, RDF)")
+    for prefix in RESOURCE_KINDS:
         app.add_api_route(f"/{prefix}/{{rest:path}}", resource_route, methods=["GET"], summary=f"{prefix} resources (303 to documents)", name=f"{prefix}_resource")
     app.add_api_route("/dataset{suffix:path}", resource_route, methods=["GET"], summary="The dataset description", name="dataset_resource")
     return app

@@ -17,13 +17,17 @@ from linkeddata.formats import RDF_FORMATS
 from linkeddata.namespaces import PREFIXES, dataset_prefixes
 from linkeddata.network import network_table
 from linkeddata.serve.changes import kept_releases
+from linkeddata.serve.fact_citation import fact_bibtex, fact_csl, release_citation
 from linkeddata.serve.negotiation import negotiate
 from linkeddata.serve.network_view import served_network
 from linkeddata.serve.page_queries import describe, select_rows
 from linkeddata.serve.protocol import ProtocolError, media_type_header
 from linkeddata.serve.quote_links import char_fragment, text_fragment
+from linkeddata.serve.releases import ReleaseView, path_prefix, release_id_of, served
 
 HTML = "text/html"
+CITATION_SUFFIXES = (".bib", ".csl.json")  # a fact's citation, beside its RDF documents
+RELEASE_SCOPED = ("/actor/", "/fact/", "/article/", "/graph/", "/position/", "/text/")  # what /release/<id>/ serves as of that release
 DOCUMENT_SUFFIXES = {".html": HTML, **{fmt.suffix: fmt.key for fmt in RDF_FORMATS if fmt.key in ("turtle", "jsonld", "ntriples", "rdfxml")}}
 SUFFIX_OF = {value: suffix for suffix, value in DOCUMENT_SUFFIXES.items()}
 PAGE_FORMATS = [fmt for fmt in RDF_FORMATS if fmt.key in SUFFIX_OF]
@@ -58,6 +62,12 @@ def local_href(iri: str, base_iri: str) -> str:
     return iri
 
 
+def page_href(state: Any, iri: str) -> str:
+    """Return a page's link for an IRI: inside a release's view (/release/<id>/…) links stay in that release."""
+    href = local_href(iri, state.data.base_iri)
+    return path_prefix(state) + href if href.startswith(RELEASE_SCOPED) else href
+
+
 def split_document_suffix(path: str) -> tuple[str, str | None]:
     """Return (path without its document suffix, the format the suffix names or None)."""
     for suffix, key in DOCUMENT_SUFFIXES.items():
@@ -90,12 +100,13 @@ def negotiated_key(request: Request) -> str:
 def see_other(request: Request, thing_path: str) -> Response:
     """Answer a thing's IRI with 303 See Other to the document that describes it (httpRange-14)."""
     key = negotiated_key(request)
-    return RedirectResponse(f"/{quote(thing_path, safe='/-_.~')}{SUFFIX_OF[key]}", status_code=303, headers={"Vary": "Accept"})
+    prefix = path_prefix(served(request))
+    return RedirectResponse(f"{prefix}/{quote(thing_path, safe='/-_.~')}{SUFFIX_OF[key]}", status_code=303, headers={"Vary": "Accept"})
 
 
 async def require_described(request: Request, iri: str) -> None:
     """Raise 404 unless the dataset describes `iri`: a 303 would claim a document exists for a thing it knows nothing about."""
-    state = request.app.state
+    state = served(request)
     answer = await describe(state.pool, iri, "ntriples", state.data.union_default_graph, state.settings.query_timeout_s, {})
     if answer.rows == 0:
         raise ProtocolError(404, "not_found", f"<{iri}> is not described in this dataset")
@@ -103,7 +114,7 @@ async def require_described(request: Request, iri: str) -> None:
 
 async def rdf_document(request: Request, iri: str, key: str) -> Response:
     """Return the description of an IRI as an RDF document; 404 if the dataset says nothing about it."""
-    state = request.app.state
+    state = served(request)
     answer = await describe(state.pool, iri, key, state.data.union_default_graph, state.settings.query_timeout_s, dataset_prefixes(state.data.base_iri))
     if answer.rows == 0:
         raise ProtocolError(404, "not_found", f"<{iri}> is not described in this dataset")
@@ -112,7 +123,7 @@ async def rdf_document(request: Request, iri: str, key: str) -> Response:
 
 async def jsonld_of(request: Request, iri: str) -> Any:
     """Return the description of an IRI as parsed JSON-LD, for embedding in its HTML page."""
-    state = request.app.state
+    state = served(request)
     answer = await describe(state.pool, iri, "jsonld", state.data.union_default_graph, state.settings.query_timeout_s, {})
     nodes = json.loads(answer.body) if answer.rows else []
     # Sorted by @id: each worker's store lists nodes in its own order, and a page should be the same bytes whichever worker answered.
@@ -121,7 +132,7 @@ async def jsonld_of(request: Request, iri: str) -> Any:
 
 async def archived_text(request: Request, archive_iri: str) -> str | None:
     """Return an article's archived text, read once and kept (a served release never changes)."""
-    state = request.app.state
+    state = served(request)
     texts: dict[str, str | None] = state.texts
     if archive_iri not in texts:
         rows = await select_rows(state.pool, "texts", archive_iri, state.data.union_default_graph, state.settings.query_timeout_s)
@@ -131,8 +142,7 @@ async def archived_text(request: Request, archive_iri: str) -> str | None:
 
 async def fact_views(request: Request, iri: str) -> list[dict[str, Any]]:
     """Return the stance facts that mention an IRI, each with its quote set in its sentence."""
-    state = request.app.state
-    base = state.data.base_iri
+    state = served(request)
     rows = await select_rows(state.pool, "facts", iri, state.data.union_default_graph, state.settings.query_timeout_s)
     seen, views = set(), []
     for row in rows:
@@ -145,7 +155,7 @@ async def fact_views(request: Request, iri: str) -> list[dict[str, Any]]:
         else:
             before, exact, after = row["prefix"], row["exact"], row["suffix"]
         negated = row["polarity"].endswith("#Negated")
-        href = {name: local_href(row[name], base) for name in ("fact", "holder", "target", "article", "archive", "speaker") if name in row}
+        href = {name: page_href(state, row[name]) for name in ("fact", "holder", "target", "article", "archive", "speaker") if name in row}
         occurrences = text.count(row["exact"]) if text is not None else 1
         links = {"original": row["url"] + text_fragment(row["exact"], row["prefix"], row["suffix"], occurrences) if row.get("url") else None,
                  "archived": href["archive"] + char_fragment(row["start"], row["end"]) if "archive" in href else None}
@@ -178,15 +188,15 @@ def position_summary(counts: dict[str, Any]) -> str:
 
 async def position_views(request: Request, iri: str) -> dict[str, dict[str, Any]]:
     """Return the positions about an IRI by their IRI, each with its sentence ('China supports Serbia'), counts and link."""
-    state = request.app.state
+    state = served(request)
     rows = await select_rows(state.pool, "positions", iri, state.data.union_default_graph, state.settings.query_timeout_s)
     views = {}
     for row in rows:
         counts = position_counts(row)
         phrase = row.get("phrase") or f"{row.get('stanceKey', 'stance')} ({'negated' if row['polarity'].endswith('#Negated') else 'affirmed'})"
         views[row["position"]] = {**row, "counts": counts, "summary": position_summary(counts), "sentence": f"{row['holderLabel']} {phrase} {row['targetLabel']}",
-                                  "negated": row["polarity"].endswith("#Negated"), "href": local_href(row["position"], state.data.base_iri),
-                                  "holder_href": local_href(row["holder"], state.data.base_iri), "target_href": local_href(row["target"], state.data.base_iri)}
+                                  "negated": row["polarity"].endswith("#Negated"), "href": page_href(state, row["position"]),
+                                  "holder_href": page_href(state, row["holder"]), "target_href": page_href(state, row["target"])}
     return views
 
 
@@ -215,7 +225,7 @@ def group_facts(views: list[dict[str, Any]], positions: dict[str, dict[str, Any]
 
 async def resource_summary(request: Request, iri: str) -> dict[str, Any]:
     """Return label, types and Wikidata links of an IRI; raises 404 if the dataset says nothing about it."""
-    state = request.app.state
+    state = served(request)
     rows = await select_rows(state.pool, "resource", iri, state.data.union_default_graph, state.settings.query_timeout_s)
     if not rows:
         raise ProtocolError(404, "not_found", f"<{iri}> is not described in this dataset")
@@ -250,7 +260,7 @@ def term_name(iri: str, label: str | None = None) -> str:
 
 async def property_table(request: Request, iri: str) -> list[dict[str, Any]]:
     """Return every property of an IRI, named for a reader: the property's label and the value's label (or its quote, for evidence)."""
-    state = request.app.state
+    state = served(request)
     base = state.data.base_iri
     rows = await select_rows(state.pool, "triples", iri, state.data.union_default_graph, state.settings.query_timeout_s)
     table, seen = [], set()
@@ -264,7 +274,7 @@ async def property_table(request: Request, iri: str) -> list[dict[str, Any]]:
         if is_iri and label is None and not value.startswith(base):
             label = term_name(value) if term_name(value) != value else None
         table.append({"p": row["p"], "name": term_name(row["p"], row.get("pLabel")), "o": value, "label": label,
-                      "href": local_href(value, base) if is_iri else None})
+                      "href": page_href(state, value) if is_iri else None})
     return table
 
 
@@ -284,7 +294,7 @@ async def fact_history(release_dir: Path, fact_path: str) -> list[dict[str, str]
 
 async def html_document(request: Request, thing: Thing) -> Response:
     """Return the HTML page of a resource, with its description embedded as JSON-LD."""
-    state = request.app.state
+    state = served(request)
     kind = thing.path.split("/", 1)[0]
     summary = await resource_summary(request, thing.iri)
     views = await fact_views(request, thing.iri)
@@ -299,20 +309,63 @@ async def html_document(request: Request, thing: Thing) -> Response:
         "article": article_info(properties) if kind == "article" else None,
         "properties": properties,
         "jsonld": await jsonld_of(request, thing.iri),
-        "alternates": [(fmt.media_type, f"/{thing.path}{fmt.suffix}") for fmt in PAGE_FORMATS],
+        "alternates": [(fmt.media_type, f"{path_prefix(state)}/{thing.path}{fmt.suffix}") for fmt in PAGE_FORMATS],
         "kind": kind,
         "network_rows": network_table(await served_network(state), thing.iri) if kind == "actor" else [],
         "history": await fact_history(state.data.release_dir, thing.path) if kind == "fact" and state.data.release_dir else [],
         "assets": state.assets,
         "base_iri": state.data.base_iri,
+        # Inside /release/<id>/ every link stays in that release, and the page says which release it shows.
+        "local_href": lambda target: page_href(state, target),
+        "path_prefix": path_prefix(state),
+        "release": release_banner(state, thing.path),
+        "citation": fact_citation(state, thing, views) if kind == "fact" else None,
     }
     return state.templates.TemplateResponse(request, "resource.html", context, headers={"Vary": "Accept"})
 
 
+def fact_citation(state: Any, thing: Thing, views: list[dict[str, Any]]) -> dict[str, str] | None:
+    """Return how to cite a fact page's fact in the release it is read in: its BibTeX, and where both formats are."""
+    fact = next((view for view in views if view["fact"] == thing.iri), None)
+    release_id = release_id_of(state.data.release_dir)
+    if fact is None or not release_id:
+        return None
+    stem = f"/release/{release_id}/{thing.path}"
+    return {"bibtex": fact_bibtex(fact, thing.path, release_id, state.data.base_iri, release_citation(state.data.release_dir)),
+            "bib_href": f"{stem}.bib", "csl_href": f"{stem}.csl.json"}
+
+
+async def citation_document(request: Request, thing: Thing, suffix: str) -> Response:
+    """Return a fact's citation (BibTeX or CSL-JSON) in the release the request reads."""
+    state = served(request)
+    views = [view for view in await fact_views(request, thing.iri) if view["fact"] == thing.iri]
+    release_id = release_id_of(state.data.release_dir)
+    if not views or not release_id:
+        raise ProtocolError(404, "not_found", f"<{thing.iri}> is not a fact of this release")
+    release = release_citation(state.data.release_dir)
+    if suffix == ".bib":
+        return Response(fact_bibtex(views[0], thing.path, release_id, state.data.base_iri, release), media_type="application/x-bibtex; charset=utf-8")
+    return Response(json.dumps([fact_csl(views[0], thing.path, release_id, state.data.base_iri, release)], ensure_ascii=False, indent=1, sort_keys=True),
+                    media_type="application/vnd.citationstyles.csl+json")
+
+
+def release_banner(state: Any, thing_path: str) -> dict[str, Any] | None:
+    """Return what a page under /release/<id>/ says about the release it shows, with a link to the same page today."""
+    if not isinstance(state, ReleaseView):
+        return None
+    return {"id": state.release_id, "current": state.current, "href": f"{state.path_prefix}", "today": f"/{quote(thing_path, safe='/-_.~')}"}
+
+
 async def resource_route(request: Request) -> Response:
     """GET a dataset IRI (303 to its document) or one of its documents (by suffix)."""
-    state = request.app.state
-    raw_path = request.url.path.lstrip("/")
+    state = served(request)
+    raw_path = request.url.path.removeprefix(path_prefix(state)).lstrip("/")
+    citation = next((suffix for suffix in CITATION_SUFFIXES if raw_path.startswith("fact/") and raw_path.endswith(suffix)), None)
+    if citation is not None:
+        thing = thing_for_path(raw_path.removesuffix(citation), state.data.base_iri)
+        if thing is None:
+            raise ProtocolError(404, "not_found", "no such fact in this dataset")
+        return await citation_document(request, thing, citation)
     path, key = split_document_suffix(raw_path)
     thing = thing_for_path(path, state.data.base_iri)
     if thing is None:

@@ -2,7 +2,8 @@
 // A link such as /sparql#query=SELECT… (the home page's questions) opens that query and runs it.
 (function () {
   const examples = JSON.parse(document.getElementById("examples").textContent);
-  const endpoint = new URL("/sparql", window.location.href).href;
+  // Under /release/<id>/sparql the editor asks that release's endpoint, so its answers are as of that release.
+  const endpoint = new URL(document.getElementById("yasgui").dataset.endpoint || "/sparql", window.location.href).href;
   // Literals as a reader expects them: 4, not "4"^^<http://www.w3.org/2001/XMLSchema#integer> (the table's "compact" view).
   if (Yasgui.Yasr && Yasgui.Yasr.defaults && Yasgui.Yasr.defaults.plugins && Yasgui.Yasr.defaults.plugins.table) {
     Yasgui.Yasr.defaults.plugins.table.dynamicConfig = { ...(Yasgui.Yasr.defaults.plugins.table.dynamicConfig || {}), compact: true };
