@@ -179,10 +179,12 @@ def serve(context: click.Context, project_dir: Path, out_dir: Path | None, files
 @click.option("--language", default="en", show_default=True, help="BCP 47 language tag of the text.")
 @click.option("--publisher", default=None, help="Who published it.")
 @click.option("--note", default=None, help="A note for curators, kept in the metadata.")
+@click.option("--archived", default=None, metavar="URL", help="A web archive's snapshot of the original page (published as schema:archivedAt).")
+@click.option("--archived-date", default=None, metavar="YYYY-MM-DD", help="The day the snapshot was taken (default: from a Wayback-style URL's timestamp).")
 @click.pass_context
 @reports_errors
 def add_article_command(context: click.Context, project_dir: Path, base_iri: str, text_file: Path, url: str, published: str,
-                        title: str | None, language: str, publisher: str | None, note: str | None) -> None:
+                        title: str | None, language: str, publisher: str | None, note: str | None, archived: str | None, archived_date: str | None) -> None:
     """Copy FILE byte for byte into seeds/articles/ as a new article, with its metadata and an empty fact file.
 
     The id is the next number and the first 16 hex digits of the text's SHA-256; a text already in the project is
@@ -190,7 +192,8 @@ def add_article_command(context: click.Context, project_dir: Path, base_iri: str
     """
     from linkeddata.curate.articles import add_article
 
-    added = add_article(project_dir, text_file, url=url, published=published, title=title, language=language, publisher=publisher, note=note)
+    added = add_article(project_dir, text_file, url=url, published=published, title=title, language=language, publisher=publisher, note=note,
+                        archived=archived, archived_date=archived_date)
     for path in (added.text_path, added.metadata_path, added.facts_path):
         click.echo(f"wrote {path.relative_to(project_dir).as_posix()}")
     click.echo(f"added article {added.id}; next: linkeddata suggest {added.id}")

@@ -27,6 +27,12 @@ INSERT {
              schema:contentSize ?size ;
              schema:text ?text ;
              prov:wasDerivedFrom ?url .
+    # A web archive's snapshot of the original page, when the curator recorded one (add-article --archived).
+    ?article schema:archivedAt ?snapshot .
+    ?snapshot a schema:WebPage, prov:Entity ;
+              rdfs:label ?snapshotLabel ;
+              schema:dateCreated ?snapshotDate ;
+              prov:wasDerivedFrom ?url .
   }
 }
 WHERE {
@@ -37,11 +43,15 @@ WHERE {
             rec:text ?text ; rec:text_characters ?size .
     OPTIONAL { ?record rec:publisher ?publisher }
     OPTIONAL { ?record rec:note ?noteText }
+    OPTIONAL { ?record rec:archived ?snapshotText ; rec:archived_date ?snapshotDateText }
   }
   BIND(IRI(CONCAT(?base, "article/", ?id)) AS ?article)
   BIND(IRI(CONCAT(?base, "text/", ?id)) AS ?archive)
   BIND(IRI(CONCAT(?base, "graph/", ?id)) AS ?graph)
   BIND(IRI(?urlText) AS ?url)
+  BIND(IRI(?snapshotText) AS ?snapshot)
+  BIND(STRDT(?snapshotDateText, xsd:date) AS ?snapshotDate)
+  BIND(STRLANG(CONCAT("Web archive snapshot of ", ?snapshotDateText), "en") AS ?snapshotLabel)
   BIND(STRLANG(?title, ?language) AS ?headline)
   BIND(STRLANG(?noteText, "en") AS ?note)
   BIND(STRLANG(CONCAT("Archived text of “", ?title, "”"), "en") AS ?archiveLabel)

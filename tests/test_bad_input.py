@@ -13,6 +13,7 @@ import shutil
 from pathlib import Path
 
 import yaml
+import pytest
 from conftest import FIRST_ARTICLE, refused, run_cli
 
 INPUTS = Path(__file__).resolve().parent / "inputs"
@@ -146,6 +147,21 @@ def test_build_rejects_impossible_publication_date_of_an_article(project_copy: P
     line = edit(path, published_line + "\n", "published: 2023-02-30\n")
     errors = refused(project_copy, published)
     assert_single_error(errors, f"seeds/articles/{path.name}", line, "bad date '2023-02-30'")
+
+
+@pytest.mark.parametrize(("lines", "fragment"), [
+    ('archived: "https://web.archive.org/web/2024/https://example.org/"\n', "field 'archived' needs 'archived_date' too"),
+    ('archived_date: "2024-05-01"\n', "field 'archived_date' needs 'archived' too"),
+    ('archived: "https://archive.ph/x"\narchived_date: "2024-02-30"\n', "field 'archived_date' bad date '2024-02-30'"),
+    ('archived: "archive.ph/x"\narchived_date: "2024-05-01"\n', "field 'archived' must be the snapshot's http(s) URL"),
+])
+def test_build_rejects_a_web_archive_snapshot_it_cannot_publish(project_copy: Path, published: Path, lines: str, fragment: str) -> None:
+    path = project_copy / "seeds" / "articles" / f"{article_id(project_copy)}.yaml"
+    language_line = next(line for line in path.read_text(encoding="utf-8").splitlines() if line.startswith("language: "))
+    line = edit(path, language_line + "\n", language_line + "\n" + lines) + 1
+    errors = refused(project_copy, published)
+    expected = line + (1 if "bad date" in fragment else 0)
+    assert_single_error(errors, f"seeds/articles/{path.name}", expected, fragment)
 
 
 def test_build_rejects_duplicate_fact_key_naming_both_lines(project_copy: Path, published: Path) -> None:

@@ -114,6 +114,36 @@ def test_add_article_refuses_bad_options_with_a_clear_error(project_copy: Path, 
     assert snapshot(project_copy) == before
 
 
+WAYBACK = "https://web.archive.org/web/20240502101010/https://example.org/news/2024/serbia-and-kosovo"
+
+
+@pytest.mark.parametrize(("options", "expected_date"), [((WAYBACK,), "2024-05-02"), (("https://archive.ph/AbCd1", "--archived-date", "2024-06-30"), "2024-06-30")])
+def test_add_article_records_a_web_archive_snapshot_and_the_day_it_was_taken(project_copy: Path, tmp_path: Path, options: tuple[str, ...],
+                                                                            expected_date: str) -> None:
+    source = tmp_path / "text.txt"
+    source.write_text("Serbia thanked China for its support.\n", encoding="utf-8")
+    result = add(project_copy, str(source), "--url", URL, "--published", "2024-05-01", "--archived", *options)
+    assert result.exit_code == 0, result.output
+    article_id = re.search(r"added article (\S+);", result.output).group(1)
+    metadata = yaml.safe_load((project_copy / "seeds" / "articles" / f"{article_id}.yaml").read_text(encoding="utf-8"))
+    assert (metadata["archived"], metadata["archived_date"]) == (options[0], expected_date)
+
+
+@pytest.mark.parametrize(("options", "message"), [
+    (("--archived", "https://archive.ph/AbCd1"), "--archived-date: archived-date is needed: the snapshot's URL names no day"),
+    (("--archived", "ftp://archive.example/x", "--archived-date", "2024-01-01"), "--archived: archived must be an http(s) URL"),
+    (("--archived", WAYBACK, "--archived-date", "2024-02-30"), "--archived-date: archived-date bad date '2024-02-30'"),
+    (("--archived-date", "2024-01-01"), "--archived-date: archived-date needs --archived"),
+])
+def test_add_article_refuses_a_snapshot_it_cannot_date_or_reach(project_copy: Path, tmp_path: Path, options: tuple[str, ...], message: str) -> None:
+    source = tmp_path / "text.txt"
+    source.write_text("Serbia and Kosovo.\n", encoding="utf-8")
+    before = snapshot(project_copy)
+    result = add(project_copy, str(source), "--url", URL, "--published", "2024", *options)
+    assert result.exit_code == 1 and message in result.output, result.output
+    assert snapshot(project_copy) == before
+
+
 def test_add_article_refuses_a_missing_or_empty_file(project_copy: Path, tmp_path: Path) -> None:
     result = add(project_copy, str(tmp_path / "missing.txt"), "--url", URL, "--published", "2024")
     assert result.exit_code == 1 and "cannot read the file" in result.output

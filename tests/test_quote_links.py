@@ -7,6 +7,7 @@ import re
 from urllib.parse import unquote
 
 import httpx
+import pytest
 from conftest import FIRST_ARTICLE, seed_facts
 from server_fixtures import LiveServer
 
@@ -48,3 +49,37 @@ def test_the_archived_text_page_highlights_the_quote_in_a_browser(live_server: L
     page.wait_for_selector("mark#quote")  # type: ignore[attr-defined]
     assert page.inner_text("mark#quote") == quote  # type: ignore[attr-defined]
     assert page.evaluate("document.documentElement.lang") == "en"  # type: ignore[attr-defined]
+
+
+def test_a_web_archive_snapshot_is_published_as_schema_archived_at_and_linked_from_its_article(tmp_path_factory: pytest.TempPathFactory) -> None:
+    import csv
+
+    import pyoxigraph as ox
+    from conftest import BASE, copy_project, run_cli
+    from server_fixtures import start_server, stop_server
+
+    project = copy_project(tmp_path_factory.mktemp("snapshot") / "project")
+    text = tmp_path_factory.mktemp("snapshot-text") / "article.txt"
+    text.write_text("Serbia thanked China for its support.\n", encoding="utf-8")
+    snapshot = "https://web.archive.org/web/20240502101010/https://example.org/news/serbia-thanks-china"
+    added = run_cli("add-article", "--project", str(project), str(text), "--url", "https://example.org/news/serbia-thanks-china",
+                    "--published", "2024-05-01", "--archived", snapshot)
+    assert added.returncode == 0, added.stderr
+    article = re.search(r"added article (\S+);", added.stdout).group(1)
+    built = run_cli("-q", "build", "--project", str(project))
+    assert built.returncode == 0, built.stderr
+    store = ox.Store()
+    store.load(path=str(project / "dist" / "alliances.nq"), format=ox.RdfFormat.N_QUADS)
+    rows = list(store.query(f"""PREFIX schema: <https://schema.org/> SELECT ?archive ?day WHERE {{ GRAPH ?g {{
+        <{BASE}article/{article}> schema:archivedAt ?archive . OPTIONAL {{ ?archive schema:dateCreated ?day }} }} }} ORDER BY ?archive"""))
+    assert [(row["archive"].value, row["day"].value if row["day"] else None) for row in rows] == [
+        (f"{BASE}text/{article}", None), (snapshot, "2024-05-02")]
+    assert "sh:conforms true" in (project / "dist" / "shacl-report.ttl").read_text(encoding="utf-8")
+    with (project / "dist" / "facts.csv").open(encoding="utf-8") as table:
+        assert len(list(csv.DictReader(table))) == len(seed_facts()), "a snapshot adds no row to the facts table"
+    server = start_server(["--project", str(project)], tmp_path_factory.mktemp("snapshot-server") / "server.log")
+    try:
+        page = httpx.get(f"{server.url}/article/{article}.html", headers={"Accept": "text/html"}).text
+        assert f'<a class="article-snapshot" href="{snapshot}" rel="noopener">Web archive snapshot of 2024-05-02</a>' in page
+    finally:
+        stop_server(server.process)

@@ -40,7 +40,7 @@ FACTS_DIR = Path("seeds") / "facts"
 ID_NUMBER = re.compile(r"^([0-9]+)_")
 FACT_FIELD_ORDER = ("key", "holder", "stance", "target", "polarity", "aspect", "date", "modality", "condition", "claim", "speaker",
                     "source", "quote", "occurrence", "status", "note")
-ARTICLE_FIELD_ORDER = ("id", "title", "url", "publisher", "published", "language", "sha256", "note")
+ARTICLE_FIELD_ORDER = ("id", "title", "url", "publisher", "published", "language", "sha256", "archived", "archived_date", "note")
 ALWAYS_QUOTED = {"quote", "condition", "aspect", "note", "title", "date", "published"}
 _PLAIN = re.compile(r"[A-Za-z][A-Za-z0-9_./-]*(?: [A-Za-z0-9_./-]+)*")
 _YAML_WORDS = {"null", "true", "false", "yes", "no", "on", "off", "y", "n", "~"}
@@ -184,8 +184,20 @@ def empty_facts_text(article_id: str) -> str:
             "facts: []\n")
 
 
+WAYBACK_TIMESTAMP = re.compile(r"/web/([0-9]{4})([0-9]{2})([0-9]{2})[0-9]*(?:[a-z]{2}_)?/")  # …/web/20240501123456/https://…
+
+
+def snapshot_date(archived: str, archived_date: str | None) -> str | None:
+    """Return the day a snapshot was taken: as given, else from a Wayback-style URL's timestamp, else None."""
+    if archived_date is not None:
+        return archived_date
+    match = WAYBACK_TIMESTAMP.search(archived)
+    return "-".join(match.groups()) if match else None
+
+
 def add_article(project: Path, text_file: Path, *, url: str, published: str, title: str | None = None, language: str = "en",
-                publisher: str | None = None, note: str | None = None, vocabulary: Vocabulary | None = None) -> AddedArticle:
+                publisher: str | None = None, note: str | None = None, archived: str | None = None, archived_date: str | None = None,
+                vocabulary: Vocabulary | None = None) -> AddedArticle:
     """Copy `text_file` into the project as a new article; raises InputErrors (nothing written) on bad input."""
     shown = str(text_file)
     try:
@@ -212,6 +224,17 @@ def add_article(project: Path, text_file: Path, *, url: str, published: str, tit
     for name in ("publisher", "note"):
         if metadata[name] == "" and (publisher if name == "publisher" else note) is not None:
             errors.append(InputError(SourceLocation(f"--{name}", 0), f"{name} must be non-empty text"))
+    if archived is not None:
+        metadata["archived"] = archived
+        metadata["archived_date"] = snapshot_date(archived, archived_date) or ""
+        if problem := check_url(archived):
+            errors.append(InputError(SourceLocation("--archived", 0), f"archived {problem}"))
+        if not metadata["archived_date"]:
+            errors.append(InputError(SourceLocation("--archived-date", 0), "archived-date is needed: the snapshot's URL names no day (YYYY-MM-DD)"))
+        elif problem := _field_problem("archived_date", metadata["archived_date"]) or _field_problem("published", metadata["archived_date"]):
+            errors.append(InputError(SourceLocation("--archived-date", 0), f"archived-date {problem}"))
+    elif archived_date is not None:
+        errors.append(InputError(SourceLocation("--archived-date", 0), "archived-date needs --archived, the snapshot's URL"))
     if errors:
         raise InputErrors(errors)
     article_id = next_article_id(project, digest)

@@ -37,6 +37,7 @@ SELECT DISTINCT * WHERE {
         ld:reports ?position ; prov:wasDerivedFrom ?article ; ld:evidence ?evidence .
   ?article schema:identifier ?articleId ; schema:url ?articleUrl ; schema:publisher ?publisher ; schema:datePublished ?published ;
            schema:headline ?headline ; schema:archivedAt ?archive .
+  ?archive a schema:MediaObject .  # the archived text the quote lies in, not a web archive's snapshot
   ?evidence oa:hasTarget ?evidenceTarget .
   ?evidenceTarget oa:hasSelector ?quoteSelector , ?positionSelector .
   ?quoteSelector a oa:TextQuoteSelector ; oa:exact ?quote ; oa:prefix ?quotePrefix ; oa:suffix ?quoteSuffix .

@@ -250,6 +250,9 @@ ARTICLE_FIELDS: dict[str, tuple[bool, Callable[[Vocabulary], Check]]] = {
     "sha256": (True, _fixed(_matching(SHA256_PATTERN, "the text's SHA-256 in lower-case hex"))),
     "publisher": (False, _fixed(_text)),
     "note": (False, _fixed(_text)),
+    # A web archive's snapshot of the original page and the day it was taken (published as schema:archivedAt).
+    "archived": (False, _fixed(_matching(re.compile(r"^https?://\S+$"), "the snapshot's http(s) URL"))),
+    "archived_date": (False, _fixed(_matching(re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"), "the snapshot's date, YYYY-MM-DD"))),
 }
 FACT_FIELDS: dict[str, tuple[bool, Callable[[Vocabulary], Check]]] = {
     "key": (True, _fixed(_matching(KEY_PATTERN, "a lower-case key like 'china-supports-serbia'"))),
@@ -344,6 +347,13 @@ def read_article(project: Path, metadata_path: Path, vocabulary: Vocabulary) -> 
     document = load_yaml(metadata_path, relative)
     location = SourceLocation(relative, getattr(document, "line", 1))
     errors = check_fields(document, ARTICLE_FIELDS, vocabulary, location, "article")
+    if errors:
+        return None, errors
+    for given, missing in (("archived", "archived_date"), ("archived_date", "archived")):
+        if document.get(given) is not None and document.get(missing) is None:
+            errors.append(InputError(document_location(document, relative, given), f"article: field '{given}' needs '{missing}' too (a snapshot is its URL and the day it was taken)"))
+    if document.get("archived_date") is not None and (problem := _date(document["archived_date"])):
+        errors.append(InputError(document_location(document, relative, "archived_date"), f"article: field 'archived_date' {problem}"))
     if errors:
         return None, errors
     article_id = document["id"]

@@ -278,11 +278,15 @@ async def property_table(request: Request, iri: str) -> list[dict[str, Any]]:
     return table
 
 
-def article_info(properties: list[dict[str, Any]]) -> dict[str, str]:
+def article_info(properties: list[dict[str, Any]], base_iri: str) -> dict[str, str]:
     """Return an article's headline, publisher, date and URL from its statements, for the article page's header."""
     names = {"https://schema.org/headline": "headline", "https://schema.org/publisher": "publisher",
              "https://schema.org/datePublished": "published", "https://schema.org/url": "url", "https://schema.org/inLanguage": "language"}
-    return {names[row["p"]]: row["o"] for row in properties if row["p"] in names}
+    info = {names[row["p"]]: row["o"] for row in properties if row["p"] in names}
+    snapshot = next((row for row in properties if row["p"] == "https://schema.org/archivedAt" and not row["o"].startswith(base_iri)), None)
+    if snapshot is not None:  # a web archive's copy of the original page, which outlives it
+        info.update(snapshot=snapshot["o"], snapshot_label=snapshot["label"] or "Web archive snapshot")
+    return info
 
 
 async def fact_history(release_dir: Path, fact_path: str) -> list[dict[str, str]]:
@@ -306,7 +310,7 @@ async def html_document(request: Request, thing: Thing) -> Response:
         "request": request, "iri": thing.iri, "summary": summary, "path": thing.path,
         "sections": group_facts(views, positions, thing.iri, kind), "facts": views,
         "position": positions.get(thing.iri) if kind == "position" else None,
-        "article": article_info(properties) if kind == "article" else None,
+        "article": article_info(properties, state.data.base_iri) if kind == "article" else None,
         "properties": properties,
         "jsonld": await jsonld_of(request, thing.iri),
         "alternates": [(fmt.media_type, f"{path_prefix(state)}/{thing.path}{fmt.suffix}") for fmt in PAGE_FORMATS],
