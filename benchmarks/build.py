@@ -9,6 +9,11 @@ is served twice, `--store-mode memory` (the N-Quads dump bulk-loaded) and `--sto
 release's on-disk store opened read-only): start-up is the time from launch to the first answered
 `ASK { ?s ?p ?o }`, memory the server's process tree (RSS and PSS) after that answer and after the
 example queries of the home page.
+
+Next to each build, in the same run, Oxigraph's own bulk loader loads the release's N-Quads
+(`Store().bulk_load(path=alliances.nq, format=N_QUADS)`), into memory and into an on-disk store,
+three times each; the build's wall time is printed as a multiple of each median. Other processes
+busy on the machine during the build are counted and named (they skew every figure).
 """
 
 from __future__ import annotations
@@ -18,14 +23,70 @@ import os
 import re
 import resource
 import signal
+import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))
+from linkeddata.release.files import DATA_FILE  # noqa: E402  (the one place release file names are spelled)
+
 STAGE = re.compile(r"build \[\d+/\d+\] (.+) \(([\d.]+) s\)")
+
+
+class ForeignLoad:
+    """Samples, in a thread, the processes outside one process tree that keep a core busy (endpoint.foreign_load)."""
+
+    def __init__(self, pid: int) -> None:
+        self.pid, self.sightings = pid, []  # type: ignore[var-annotated]
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        from endpoint import foreign_load  # a sibling script: the same reading as the endpoint benchmark
+
+        while not self._stop.is_set():
+            self.sightings += foreign_load([self.pid], 1.0)
+
+    def __enter__(self) -> "ForeignLoad":
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def summary(self) -> str:
+        """Return the busiest foreign commands and their summed core-seconds, or "" when the machine was quiet."""
+        seconds: dict[str, float] = {}
+        for sighting in self.sightings:
+            seconds[sighting["cmd"]] = seconds.get(sighting["cmd"], 0.0) + sighting["cpu"]
+        busiest = sorted(seconds.items(), key=lambda item: -item[1])[:4]
+        return "; ".join(f"{cpu:.0f} core-s {cmd[:60]}" for cmd, cpu in busiest)
+
+
+def time_bulk_loads(nquads: Path, workdir: Path, repeats: int = 3) -> dict[str, float]:
+    """Return the median seconds of Oxigraph's bulk loader on `nquads`, into memory and into an on-disk store (each in a child process)."""
+    script = ("import sys, time, pyoxigraph as ox\n"
+              "started = time.perf_counter()\n"
+              "store = ox.Store(sys.argv[2]) if sys.argv[2] else ox.Store()\n"
+              "store.bulk_load(path=sys.argv[1], format=ox.RdfFormat.N_QUADS)\n"
+              "store.flush()\n"
+              "print(time.perf_counter() - started)\n")
+    medians = {}
+    for mode in ("memory", "disk"):
+        seconds = []
+        for _ in range(repeats):
+            with tempfile.TemporaryDirectory(dir=workdir) as folder:
+                target = str(Path(folder) / "store") if mode == "disk" else ""
+                done = subprocess.run([sys.executable, "-c", script, str(nquads), target], check=True, capture_output=True, text=True)
+                seconds.append(float(done.stdout))
+        medians[mode] = statistics.median(seconds)
+    return medians
 
 
 def build_once(project: Path) -> dict[str, object]:
@@ -40,7 +101,7 @@ def build_once(project: Path) -> dict[str, object]:
     started = time.perf_counter()
     process = subprocess.Popen([sys.executable, "-m", "linkeddata", "build", "--project", str(project), "--out", str(project / "dist")],
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    with MemorySampler(process.pid, every_s=0.2) as sampler:
+    with MemorySampler(process.pid, every_s=0.2) as sampler, ForeignLoad(process.pid) as foreign:
         stdout, stderr = process.communicate()
     wall = time.perf_counter() - started
     if process.returncode != 0:
@@ -50,7 +111,7 @@ def build_once(project: Path) -> dict[str, object]:
     quads = re.search(r"(\d+) quads", stdout)
     size = sum(path.stat().st_size for path in (project / "dist").resolve().rglob("*") if path.is_file())
     return {"wall_s": wall, "peak_mib": peak_kib / 1024, "tree_pss_mib": sampler.peak["pss_kb"] / 1024, "stages": stages,
-            "quads": int(quads.group(1)) if quads else 0, "release_mb": size / 1e6}
+            "quads": int(quads.group(1)) if quads else 0, "release_mb": size / 1e6, "foreign": foreign.summary()}
 
 
 def serve_once(release: Path, mode: str) -> dict[str, float]:
@@ -99,6 +160,7 @@ def main() -> None:
     parser.add_argument("--facts", type=int, nargs="+", default=[1_000, 10_000])
     parser.add_argument("--workdir", type=Path, default=Path(tempfile.gettempdir()) / "linkeddata-build-bench")
     parser.add_argument("--no-serve", action="store_true", help="skip the start-up measurements")
+    parser.add_argument("--no-bulk-load", action="store_true", help="skip timing Oxigraph's bulk loader on each release")
     parser.add_argument("--store-modes", nargs="+", choices=("memory", "disk"), default=["memory", "disk"],
                         help="serve start-up modes to measure (memory mode loads the whole dump: ~12 GiB at 1M facts)")
     args = parser.parse_args()
@@ -109,6 +171,12 @@ def main() -> None:
         figures = build_once(project)
         stages = ", ".join(f"{name.split(' ')[0]} {seconds:.1f}" for name, seconds in figures["stages"].items())  # type: ignore[union-attr]
         print(f"{facts:>9} {figures['quads']:>10} {figures['wall_s']:>8.1f} {figures['peak_mib']:>9.0f} {figures['tree_pss_mib']:>9.0f} {figures['release_mb']:>10.1f}  {stages}", flush=True)
+        if figures["foreign"]:
+            print(f"{'':>9} WARNING: other processes were busy during the build: {figures['foreign']}", flush=True)
+        if not args.no_bulk_load:
+            loads = time_bulk_loads(project / "dist" / DATA_FILE, args.workdir)
+            print(f"{'':>9} Oxigraph bulk_load of {DATA_FILE} (median of 3): memory {loads['memory']:.2f} s, disk {loads['disk']:.2f} s; "
+                  f"build = {figures['wall_s'] / loads['memory']:.1f}x the in-memory load, {figures['wall_s'] / loads['disk']:.1f}x the on-disk load", flush=True)
         if not args.no_serve:
             for mode in args.store_modes:
                 served = serve_once(project / "dist", mode)
