@@ -82,7 +82,7 @@ class MemoryWatch:
     per query is the address-space cap, not this.
     """
 
-    def __init__(self, limit_mb: float, every: int = 16) -> None:
+    def __init__(self, limit_mb: float, every: int = 64) -> None:
         self.limit_mb = limit_mb
         self.every = every
         self.queries = 0
