@@ -31,7 +31,7 @@ class Settings:
     max_body_bytes: int = _setting(1_000_000, "Largest request body accepted, in bytes.")  # type: ignore[assignment]
     max_header_bytes: int = _setting(16_384, "Largest request head (request line and headers) accepted, in bytes.")  # type: ignore[assignment]
     max_nesting_depth: int = _setting(64, "Deepest nesting of braces, parentheses and brackets accepted in a query.")  # type: ignore[assignment]
-    query_workers: int = _setting(4, "Most query worker processes (two are kept warm; more start while all are busy).")  # type: ignore[assignment]
+    query_workers: int = _setting(8, "Most query worker processes (two are kept warm; more start while all are busy).")  # type: ignore[assignment]
     worker_memory_mb: int = _setting(512, "Private memory a query worker may keep after a query before it is replaced, in MiB.")  # type: ignore[assignment]
     query_memory_mb: int = _setting(1_024, "Memory one query may grow a worker by, in MiB (address space beyond the shared store); past it the query gets 422 or 503. 0: no cap.")  # type: ignore[assignment]
     max_answer_bytes: int = _setting(64 * 1024 * 1024, "Largest answer a query may return, in bytes, in any format; more is a 422, never a silent cut.")  # type: ignore[assignment]
