@@ -30,10 +30,11 @@ import tempfile
 import threading
 import time
 from pathlib import Path
+from typing import Self
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
-from linkeddata.release.files import DATA_FILE  # noqa: E402  (the one place release file names are spelled)
+from linkeddata.release.files import DATA_FILE  # the one place release file names are spelled
 
 STAGE = re.compile(r"build \[\d+/\d+\] (.+) \(([\d.]+) s\)")
 
@@ -52,7 +53,7 @@ class ForeignLoad:
         while not self._stop.is_set():
             self.sightings += foreign_load([self.pid], 1.0)
 
-    def __enter__(self) -> "ForeignLoad":
+    def __enter__(self) -> Self:
         self._thread.start()
         return self
 
@@ -117,7 +118,6 @@ def build_once(project: Path) -> dict[str, object]:
 def serve_once(release: Path, mode: str) -> dict[str, float]:
     """Start `serve` on a release in one store mode; return start-up seconds and the process tree's memory."""
     import httpx
-
     from endpoint import tree_memory  # a sibling script: the same memory reading as the endpoint benchmark
 
     started = time.perf_counter()
