@@ -8,6 +8,7 @@ version), and the date is that of the newest article the release rests on.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from pathlib import Path
 
 from linkeddata.file_digests import FileDigest
@@ -17,8 +18,17 @@ from linkeddata.release.files import DATASET_AUTHOR as AUTHOR
 from linkeddata.release.files import DATASET_TITLE as TITLE
 
 
+def release_date(published: Iterable[str]) -> str:
+    """Return a release's date from its articles' publication dates (YYYY, YYYY-MM or YYYY-MM-DD), never the clock: the newest.
+
+    The one rule for every part of a release that carries a date (its citation, its nanopublications); ISO dates of
+    different precision compare correctly as text ("2023-06" < "2023-06-10" < "2023-07").
+    """
+    return max(published, default="")
+
+
 def _newest_article_date(seeds: Seeds) -> str:
-    return max((str(article.record.fields["published"]) for article in seeds.articles), default="")
+    return release_date(str(article.record.fields["published"]) for article in seeds.articles)
 
 
 def citation_files(seeds: Seeds, base_iri: str, data_digest: FileDigest, folder: Path) -> list[Path]:

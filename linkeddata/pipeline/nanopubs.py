@@ -11,6 +11,7 @@ from typing import Any
 import pyoxigraph as ox
 
 from linkeddata.namespaces import LD, PREFIXES
+from linkeddata.pipeline.citation import release_date
 from linkeddata.pipeline.dumps import write_gzip
 from linkeddata.release.files import NANOPUBS_FILE
 
@@ -142,9 +143,13 @@ def release_iri(base_iri: str, data_sha256: str) -> str:
     return f"{base_iri}dataset#release-sha256-{data_sha256}"
 
 
-def release_date(facts: list[dict[str, Any]]) -> ox.Literal:
-    """Return the release's date from the seeds, never the clock: its newest article's publication date, with that date's datatype."""
-    newest = max((row["published"] for row in facts), key=lambda term: term.value)
+ARTICLE_DATES = "SELECT DISTINCT ?published WHERE { GRAPH ?g { ?article a <https://schema.org/NewsArticle> ; <https://schema.org/datePublished> ?published } }"
+
+
+def release_literal(store: ox.Store) -> ox.Literal:
+    """Return the release's date (citation.release_date over every article in the store), with that date's datatype."""
+    dates = {term.value: term for term in (row["published"] for row in store.query(ARTICLE_DATES)) if isinstance(term, ox.Literal)}
+    newest = dates[release_date(dates)]
     return ox.Literal(newest.value, datatype=newest.datatype)
 
 
@@ -174,7 +179,7 @@ def write_nanopubs(store: ox.Store, facts: list[dict[str, Any]], folder: Path, b
     with path.open("wb") as output:
         output.write("".join(f"@prefix {name}: <{iri}> .\n" for name, iri in prefixes.items()).encode("utf-8"))
         for row in facts:
-            created = created or release_date(facts)
+            created = created or release_literal(store)
             uri, quads = nanopublication(store, row, base_iri, release, created)
             uris.append(uri)
             output.write(b"\n" + _block(quads, prefixes))
