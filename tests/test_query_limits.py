@@ -1,5 +1,6 @@
 """Bounds on one query and on the server under many: memory, answer bytes, cache bytes, waiting, stack depth without
-brackets, workers that die, malformed IRIs, relative IRIs. Every test talks to a real server on 127.0.0.1."""
+brackets, workers that die, malformed IRIs, relative IRIs. Every test talks to a real server on 127.0.0.1, but the one
+on idle workers, which drives a query pool directly (its idle time is not a setting)."""
 
 from __future__ import annotations
 
@@ -227,3 +228,28 @@ def test_a_relative_iri_resolves_against_the_service_base(bounded_server: LiveSe
     response = ask(bounded_server, "PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#> SELECT ?name WHERE { <actor/china> rdfs:label ?name }")
     assert response.status_code == 200, response.text
     assert [row["name"]["value"] for row in response.json()["results"]["bindings"]] == ["China"]
+
+
+def test_workers_started_under_load_stop_once_idle_and_the_warm_ones_stay() -> None:
+    import pyoxigraph as ox
+
+    from linkeddata.serve.engine import QueryRequest
+    from linkeddata.serve.workers import QueryPool
+
+    store = ox.Store()
+    store.extend(ox.Quad(ox.NamedNode(f"https://example.org/s{n}"), ox.NamedNode("https://example.org/p"), ox.Literal("o")) for n in range(20))
+    pool = QueryPool(lambda: store, 1, 3, idle_retire_s=0.4)
+    try:
+        # 20^5 rows to count: long enough (about a second) that the three run at once, each in a worker of its own
+        slow = QueryRequest("SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l . ?m ?n2 ?o }")
+        with ThreadPoolExecutor(3) as clients:
+            answers = list(clients.map(lambda _: pool.run_blocking(slow, 60), range(3)))
+        assert all(answer.rows == 1 for answer in answers)
+        assert pool.describe()["idle_workers"] == 3
+        deadline = time.monotonic() + 20
+        while pool.describe()["idle_workers"] > 1 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert pool.describe()["idle_workers"] == 1
+        assert pool.run_blocking(QueryRequest("ASK { ?s ?p ?o }"), 30).body  # the warm worker still answers
+    finally:
+        pool.close()
