@@ -13,9 +13,9 @@ from fastapi import Request
 from fastapi.responses import Response
 
 from linkeddata.formats import RDF_FORMATS, RESULTS_FORMATS
-from linkeddata.serve.negotiation import accepts_coding, format_by_name, negotiate
-from linkeddata.serve.guard import MalformedQuery, QueryShape, inspect_query
 from linkeddata.serve.engine import QueryAnswer, QueryFailed, QueryRejected, QueryRequest
+from linkeddata.serve.guard import MalformedQuery, QueryShape, inspect_query
+from linkeddata.serve.negotiation import accepts_coding, format_by_name, negotiate
 from linkeddata.serve.workers import EngineError, QueryTimeout, WorkerDied
 from linkeddata.settings import Settings
 
