@@ -197,3 +197,18 @@ def test_a_single_fact_is_citable_in_bibtex_and_csl_json(history: LiveServer) ->
     assert item["title"] in rendered and "2023" in rendered
     # The URL a citation names resolves: to the fact, in that release.
     assert httpx.get(item["URL"].replace(BASE, f"{history.url}/"), headers={"Accept": "text/html"}, follow_redirects=True).status_code == 200
+
+
+def test_a_release_is_citable_by_its_own_iri(history: LiveServer) -> None:
+    from pybtex.database import parse_string
+
+    newest, first = release_ids(history)
+    page = httpx.get(f"{history.url}/release/{first}", headers={"Accept": "text/html"}).text
+    bib_href = re.search(r'<a class="cite-bibtex" href="([^"]+)"', page).group(1)
+    (entry,) = parse_string(httpx.get(f"{history.url}{bib_href}").text, "bibtex").entries.values()
+    assert f"{BASE}release/{first}" in entry.fields["howpublished"]
+    (item,) = httpx.get(f"{history.url}/release/{first}.csl.json").json()
+    assert item["URL"] == f"{BASE}release/{first}" and item["type"] == "dataset"
+    # The version is the data's: the withdrawal and the change made the second release's data differ.
+    assert item["version"] == httpx.get(f"{history.url}/release/{first}.json").json()["version"]
+    assert item["version"] != httpx.get(f"{history.url}/release/{newest}.csl.json").json()[0]["version"]

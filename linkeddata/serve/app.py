@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import os
 from collections.abc import AsyncIterator
@@ -26,6 +27,7 @@ from linkeddata.namespaces import dataset_prefixes
 from linkeddata.network import KIND_COLOURS, STANCE_COLOURS, STANCE_NAMES, network_table
 from linkeddata.release.files import DESCRIPTION_FILE, ONTOLOGY_FILE, STORE_DIR
 from linkeddata.serve.changes import atom_feed, kept_releases
+from linkeddata.serve.citations import bibtex, release_citation, release_csl
 from linkeddata.serve.data import ServedData
 from linkeddata.serve.engine import QueryFailed
 from linkeddata.serve.middleware import HeadAsGet, NegotiatedGZip, RequestHeadLimit, SafeResponseHeaders, UnambiguousFraming
@@ -314,7 +316,7 @@ async def releases_index(request: Request) -> Response:
     return request.app.state.templates.TemplateResponse(request, "releases.html", {"releases": summaries}, headers={"Vary": "Accept"})
 
 
-RELEASE_DOCUMENTS = {"": None, ".html": HTML, ".json": "json", **{fmt.suffix: fmt.key for fmt in PAGE_FORMATS}}
+RELEASE_DOCUMENTS = {"": None, ".html": HTML, ".json": "json", ".bib": "bibtex", ".csl.json": "csl", **{fmt.suffix: fmt.key for fmt in PAGE_FORMATS}}
 
 
 async def release_document(request: Request) -> Response:
@@ -334,6 +336,11 @@ async def release_document(request: Request) -> Response:
         raise ProtocolError(406, "not_acceptable", "a release is offered as HTML, JSON or RDF")
     if key == "json":
         return JSONResponse(summary.to_json(state.data.base_iri, state.settings.public_url))
+    if key in ("bibtex", "csl"):
+        citation = release_csl(release_id, state.data.base_iri, release_citation(folder))
+        if key == "bibtex":
+            return Response(bibtex(citation), media_type="application/x-bibtex; charset=utf-8")
+        return Response(json.dumps([citation], ensure_ascii=False, indent=1, sort_keys=True), media_type="application/vnd.citationstyles.csl+json")
     dumps = sorted(path.name for path in folder.iterdir() if path.is_file())
     if key == HTML:
         return state.templates.TemplateResponse(request, "release.html", {"release": summary, "dumps": dumps, "path_prefix": f"/release/{release_id}",

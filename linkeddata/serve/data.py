@@ -14,10 +14,17 @@ import pyoxigraph as ox
 from rdflib import Dataset
 
 from linkeddata.errors import InputError, InputErrors, SourceLocation
-from linkeddata.file_digests import file_sha256
 from linkeddata.formats import rdf_format_for_path
-from linkeddata.namespaces import VOID
-from linkeddata.release.files import CHECKSUMS, DATA_FILE, DESCRIPTION_FILE, ONTOLOGY_FILE, STORE_DIR, STORE_MANIFEST, release_base_iri, verify_checksums
+from linkeddata.release.files import (
+    CHECKSUMS,
+    DATA_FILE,
+    DESCRIPTION_FILE,
+    ONTOLOGY_FILE,
+    STORE_DIR,
+    STORE_MANIFEST,
+    release_base_iri,
+    verify_checksums,
+)
 from linkeddata.release.store import StoreManifest, fill_release_store, read_store_manifest
 
 LOADED_RELEASE_FILES = (DATA_FILE, ONTOLOGY_FILE, DESCRIPTION_FILE)
@@ -103,7 +110,7 @@ def bulk_load_file(store: ox.Store, path: Path) -> None:
 
 
 def _read_with_rdflib(path: Path, data: bytes) -> list[ox.Quad]:
-    name = path.name[:-3] if path.name.endswith(".gz") else path.name
+    name = path.name.removesuffix(".gz")
     if name.endswith((".jsonld", ".json")):
         raise _problem(path, "JSON-LD is read by Oxigraph only")
     dataset = Dataset()

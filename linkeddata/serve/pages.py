@@ -17,7 +17,7 @@ from linkeddata.formats import RDF_FORMATS
 from linkeddata.namespaces import PREFIXES, dataset_prefixes
 from linkeddata.network import network_table
 from linkeddata.serve.changes import kept_releases
-from linkeddata.serve.fact_citation import fact_bibtex, fact_csl, release_citation
+from linkeddata.serve.citations import fact_bibtex, fact_csl, release_citation
 from linkeddata.serve.negotiation import negotiate
 from linkeddata.serve.network_view import served_network
 from linkeddata.serve.page_queries import describe, select_rows
