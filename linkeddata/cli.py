@@ -296,25 +296,41 @@ def diff_command(context: click.Context, old_release: Path, new_release: Path, j
 
 
 @main.command()
-@click.option("--to", "url", required=True, help="Graph Store Protocol endpoint of the target store, e.g. http://127.0.0.1:7878/store")
+@click.option("--to", "url", required=True,
+              help="Graph Store Protocol endpoint of the target store, e.g. http://127.0.0.1:7878/store; with --bulk-loader, "
+                   "Virtuoso's /sparql-auth endpoint or an Oxigraph store folder.")
 @click.option("--release", "release", type=click.Path(path_type=Path), default=Path("dist"), show_default=True,
               help="Release to publish (a folder or the `dist` link).")
 @click.option("--timeout-s", type=float, default=60.0, show_default=True, help="Time limit per HTTP request, in seconds.")
 @click.option("--default-graph-as", default=None, metavar="IRI",
               help="Put the release's default graph (the actors) into this named graph, for a store without a default graph (Virtuoso).")
+@click.option("--bulk-loader", type=click.Choice(["virtuoso", "oxigraph"]), default=None,
+              help="Hand the release to the store's own bulk loader instead of PUT: Virtuoso's ld_dir/rdf_loader_run (through --to, "
+                   "its /sparql-auth endpoint; needs --load-dir) or Oxigraph's (into the store folder --to, its server stopped).")
+@click.option("--load-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="With --bulk-loader virtuoso: a folder the server may read (in its DirsAllowed) to stage the release's files in.")
 @reports_errors
-def publish(url: str, release: Path, timeout_s: float, default_graph_as: str | None) -> None:
+def publish(url: str, release: Path, timeout_s: float, default_graph_as: str | None, bulk_loader: str | None, load_dir: Path | None) -> None:
     """Load a release into any SPARQL 1.1 Graph Store Protocol store, replacing the previous release's graphs.
 
     Credentials, when the store asks for them (HTTP Basic or Digest), come from LINKEDDATA_PUBLISH_USER and
-    LINKEDDATA_PUBLISH_PASSWORD, else from ~/.netrc; never from the command line or the URL.
+    LINKEDDATA_PUBLISH_PASSWORD, else from ~/.netrc; never from the command line or the URL. Past what PUT
+    carries well (about 100,000 facts), --bulk-loader has the store read the files itself.
     """
     import httpx
 
+    from linkeddata.release.bulk_load import bulk_load_oxigraph, bulk_load_virtuoso
     from linkeddata.release.publish import publish as publish_release
 
+    if bulk_loader == "virtuoso" and load_dir is None:
+        raise click.UsageError("--bulk-loader virtuoso needs --load-dir, a folder in the server's DirsAllowed")
     try:
-        report = publish_release(release, url, timeout_s, default_graph_as)
+        if bulk_loader == "virtuoso":
+            report = bulk_load_virtuoso(release, url, load_dir, default_graph_as, timeout_s=max(timeout_s, 3600))  # type: ignore[arg-type]
+        elif bulk_loader == "oxigraph":
+            report = bulk_load_oxigraph(release, Path(url))
+        else:
+            report = publish_release(release, url, timeout_s, default_graph_as)
     except (httpx.HTTPError, RuntimeError) as error:
         raise click.ClickException(f"publishing to {url} failed: {error}") from None
     click.echo(f"published {report.triples} triples into {len(report.replaced)} graphs at {url}; deleted {len(report.deleted)} stale graph(s)")

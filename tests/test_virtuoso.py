@@ -5,6 +5,7 @@ graph, and wrong credentials refused in one line that never shows the password."
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import signal
 import socket
@@ -35,13 +36,20 @@ def free_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def virtuoso(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def load_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The folder the test's Virtuoso may read files from (its DirsAllowed), for `publish --bulk-loader virtuoso`."""
+    return tmp_path_factory.mktemp("virtuoso-load")
+
+
+@pytest.fixture(scope="module")
+def virtuoso(tmp_path_factory: pytest.TempPathFactory, load_dir: Path) -> Iterator[str]:
     """A Virtuoso with its own database folder and free ports on 127.0.0.1; yields its base URL."""
     if VIRTUOSO is None or not DEFAULT_INI.exists():
         pytest.fail("Debian's virtuoso-opensource is not installed; .ci/run installs it (apt-get install virtuoso-opensource)")
     folder = tmp_path_factory.mktemp("virtuoso")
     sql_port, http_port = free_port(), free_port()
     ini = DEFAULT_INI.read_text(encoding="utf-8").replace("/var/lib/virtuoso-opensource-7/db/", f"{folder}/")
+    ini = re.sub(r"(?m)^DirsAllowed\s*=.*$", f"DirsAllowed = ., /usr/share/virtuoso-opensource-7/vad, {load_dir}", ini)
     ini = ini.replace("ServerPort               = 1111", f"ServerPort               = 127.0.0.1:{sql_port}")
     ini = ini.replace("ServerPort                  = 8890", f"ServerPort                  = 127.0.0.1:{http_port}")
     (folder / "virtuoso.ini").write_text(ini, encoding="utf-8")
@@ -145,3 +153,57 @@ def test_credentials_in_the_url_are_refused(virtuoso: str, release: Path) -> Non
     done = subprocess.run([*run_cli_prefix(), "publish", "--to", url, "--release", str(release)], capture_output=True, text=True, timeout=60, check=False)
     assert done.returncode == 1 and "credentials in the store URL are refused" in done.stderr
     assert "dba:dba" not in done.stderr
+
+
+
+def release_triples_by_graph(release: Path) -> dict[str, int]:
+    """Count the release's triples per graph with Oxigraph's parser (the default graph as ACTORS_GRAPH), independently of publish."""
+    import pyoxigraph as ox
+
+    counts: dict[str, int] = {}
+    for quad in ox.parse(path=str(release / "alliances.nq"), format=ox.RdfFormat.N_QUADS):
+        graph = quad.graph_name.value if isinstance(quad.graph_name, ox.NamedNode) else ACTORS_GRAPH
+        counts[graph] = counts.get(graph, 0) + 1
+    return counts
+
+
+def store_triples_by_graph(virtuoso: str, graphs: list[str]) -> dict[str, int]:
+    values = " ".join(f"<{graph}>" for graph in graphs)
+    response = httpx.get(f"{virtuoso}/sparql", params={"query": f"SELECT ?g (COUNT(*) AS ?n) WHERE {{ VALUES ?g {{ {values} }} GRAPH ?g {{ ?s ?p ?o }} }} GROUP BY ?g"},
+                         headers={"Accept": "application/sparql-results+json"}, timeout=30)
+    return {row["g"]["value"]: int(row["n"]["value"]) for row in response.json()["results"]["bindings"]}
+
+
+def bulk_publish(release: Path, virtuoso: str, load_dir: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([*run_cli_prefix(), "publish", "--bulk-loader", "virtuoso", "--to", f"{virtuoso}/sparql-auth", "--load-dir", str(load_dir),
+                           "--release", str(release), "--default-graph-as", ACTORS_GRAPH], capture_output=True, text=True, env={**os.environ, **env},
+                          timeout=300, check=False)
+
+
+def test_the_bulk_loader_loads_every_graph_whole_and_drops_an_article_a_new_release_lacks(virtuoso: str, published_release: Path, load_dir: Path,
+                                                                                           tmp_path: Path) -> None:
+    expected = release_triples_by_graph(published_release)
+    done = bulk_publish(published_release, virtuoso, load_dir, CREDENTIALS)
+    assert done.returncode == 0, done.stderr
+    assert store_triples_by_graph(virtuoso, sorted(expected)) == expected
+    assert list(load_dir.iterdir()) == [], "the staged files are removed"
+    project = copy_project(tmp_path / "project")
+    dropped = max((project / "seeds" / "articles").glob("*.yaml")).stem
+    for path in (project / "seeds" / "articles" / f"{dropped}.yaml", project / "seeds" / "articles" / f"{dropped}.txt", project / "seeds" / "facts" / f"{dropped}.yaml"):
+        path.unlink()
+    assert run_cli("build", "--project", str(project)).returncode == 0
+    again = bulk_publish(project / "dist", virtuoso, load_dir, CREDENTIALS)
+    assert again.returncode == 0 and "deleted 1 stale graph(s)" in again.stdout, again.stdout + again.stderr
+    assert not ask(virtuoso, f"ASK {{ GRAPH <{BASE}graph/{dropped}> {{ ?s ?p ?o }} }}")
+    assert bulk_publish(published_release, virtuoso, load_dir, CREDENTIALS).returncode == 0  # leave the store as the other tests found it
+    assert store_triples_by_graph(virtuoso, sorted(expected)) == expected
+
+
+def test_the_bulk_loader_with_wrong_credentials_is_one_line_exit_1_without_the_password(virtuoso: str, published_release: Path, load_dir: Path) -> None:
+    secret = "not-the-password-9c1d"
+    done = bulk_publish(published_release, virtuoso, load_dir, {"LINKEDDATA_PUBLISH_USER": "dba", "LINKEDDATA_PUBLISH_PASSWORD": secret})
+    assert done.returncode == 1
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and "HTTP 401" in lines[0], done.stderr
+    assert secret not in done.stderr + done.stdout
+    assert list(load_dir.iterdir()) == []
