@@ -90,6 +90,7 @@ def test_releases_lists_every_kept_release_with_its_iri_endpoint_and_predecessor
     assert newest["iri"] == f"{BASE}release/{newest['id']}" and newest["previous"] == first["iri"] and first["previous"] is None
     assert newest["changes"] == {"added": 0, "changed": 1, "withdrawn": 1, "removed": 0}
     assert newest["sparql"] == f"{history.url}/release/{newest['id']}/sparql"
+    assert httpx.get(newest["citation"]["bibtex"]).text.startswith("@misc{")
     page = httpx.get(f"{history.url}/releases/", headers={"Accept": "text/html"})
     assert page.headers["content-type"].startswith("text/html")
     assert re.findall(r'<a class="release" href="/release/(\w+)">', page.text) == [newest["id"], first["id"]]

@@ -93,7 +93,7 @@ class ReleaseSummary:
         counts = {kind: len(getattr(self.changes, kind)) for kind in ("added", "changed", "withdrawn", "removed")}
         return {"id": self.release_id, "iri": iri, "built": self.built, "current": self.current, "quads": self.quads, "version": self.version,
                 "previous": f"{base_iri}release/{self.previous}" if self.previous else None, "sparql": f"{prefix}/sparql",
-                "dumps": f"{prefix}/dumps/", "citation": {"bibtex": f"{prefix}/dumps/citation.bib", "csl": f"{prefix}/dumps/citation.json"},
+                "dumps": f"{prefix}/dumps/", "citation": {"bibtex": f"{prefix}.bib", "csl": f"{prefix}.csl.json"},
                 "changes": counts}
 
 
