@@ -12,7 +12,12 @@ from typing import Any, BinaryIO
 import httpx
 import pyoxigraph as ox
 
-ACCEPT = "application/sparql-results+json, application/n-triples;q=0.9"
+from linkeddata.serve.guard import inspect_query
+
+# One Accept per query form: offered both, Virtuoso answered a CONSTRUCT or DESCRIBE with JSON of its own that
+# no SPARQL results parser reads ("Term value must be a string"; q07 and q08 of benchmarks/endpoint.py).
+ACCEPT_RESULTS = "application/sparql-results+json"
+ACCEPT_GRAPH = "application/n-triples"
 
 
 class RemoteTriples:
@@ -24,7 +29,7 @@ class RemoteTriples:
     def __iter__(self) -> Any:
         return iter(self.triples)
 
-    def serialize(self, output: BinaryIO, format: ox.RdfFormat) -> None:  # noqa: A002 - pyoxigraph's name
+    def serialize(self, output: BinaryIO, format: ox.RdfFormat) -> None:
         ox.serialize(self.triples, output, format)
 
 
@@ -48,7 +53,8 @@ class RemoteStore:
             data["default-graph-uri"] = [g.value for g in default_graph if isinstance(g, ox.NamedNode)]
         if named_graphs:
             data["named-graph-uri"] = [g.value for g in named_graphs if isinstance(g, ox.NamedNode)]
-        response = self.client.post(self.endpoint, data=data, headers={"Accept": ACCEPT})
+        graph_form = inspect_query(query).form in ("CONSTRUCT", "DESCRIBE")
+        response = self.client.post(self.endpoint, data=data, headers={"Accept": ACCEPT_GRAPH if graph_form else ACCEPT_RESULTS})
         if response.status_code == 400:
             raise SyntaxError(f"the SPARQL backend refused the query: {response.text[:300]}")
         if response.status_code != 200:
