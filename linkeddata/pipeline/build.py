@@ -5,6 +5,7 @@ from __future__ import annotations
 import errno
 import fcntl
 import json
+import multiprocessing
 import os
 import shutil
 import socket
@@ -12,8 +13,9 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections import deque
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,17 +27,18 @@ from rdflib import Graph
 from linkeddata.errors import InputError, InputErrors, OperationFailed, SourceLocation
 from linkeddata.file_digests import FileDigest, file_digest, file_sha256
 from linkeddata.network import NetworkCollector, network_json, network_query, render_svg
-from linkeddata.pipeline.canonical import CanonicalFiles, CanonicalWriter
+from linkeddata.pipeline.canonical import CanonicalFiles, CanonicalWriter, graph_texts
 from linkeddata.pipeline.citation import citation_files
 from linkeddata.pipeline.description import count_dataset, describe_release
 from linkeddata.pipeline.dumps import dump_writers, write_dumps
-from linkeddata.pipeline.mapping import map_shards, read_mappings, shards
+from linkeddata.pipeline.mapping import MappedShard, map_shards, read_mappings, shards
 from linkeddata.pipeline.nanopubs import write_nanopubs
 from linkeddata.pipeline.positions import PositionCounter
+from linkeddata.pipeline.shacl_compiled import CompiledValidator, Finding
 from linkeddata.pipeline.tables import fact_rows, write_tables
-from linkeddata.pipeline.validation import ShardedValidation, ValidationOutcome
+from linkeddata.pipeline.validation import ShardedValidation, ValidationOutcome, locate_findings
 from linkeddata.progress import Progress
-from linkeddata.project.seeds import Seeds, read_seeds
+from linkeddata.project.seeds import Article, Record, Seeds, read_seeds
 from linkeddata.project.vocabulary import Vocabulary, read_vocabulary
 from linkeddata.release.diff import Fact, ReleaseDiff, diff_facts, facts_in_store, read_release_facts, release_id, write_diff
 from linkeddata.release.files import (
@@ -80,12 +83,13 @@ class CheckedProject:
     results: ShardResults | None  # None for `validate`, which writes nothing
 
 
-def check_project(settings: Settings, progress: Progress, staging: Path | None = None) -> CheckedProject:
+def check_project(settings: Settings, progress: Progress, staging: Path | None = None, *, shard_workers: int = 2) -> CheckedProject:
     """Read, map and validate the project shard by shard; raises InputErrors with every problem found.
 
     With a `staging` folder (a build) each valid shard's graphs also go to the canonical dumps there, and its
     network rows and facts are kept, so that the whole dataset is never held in one store: a million facts
-    would take about 12 GiB in Oxigraph's in-memory store.
+    would take about 12 GiB in Oxigraph's in-memory store. From PARALLEL_MIN_SHARDS shards on, `shard_workers`
+    processes map and validate them, and this process gathers their results in shard order (same bytes).
     """
     project = settings.project_dir
     with progress.step("reading ontology and shapes"):
@@ -104,18 +108,25 @@ def check_project(settings: Settings, progress: Progress, staging: Path | None =
                 writer = CanonicalWriter(staging / DATA_FILE, staging / UNION_FILE, scratch)
                 cleanup.callback(writer.abandon)
             network, facts, positions = NetworkCollector(), {}, PositionCounter()
-            mapped = map_shards(seeds, vocabulary.ontology_turtle, read_mappings(project), settings.base_iri, groups)
-            for number, shard in enumerate(mapped, start=1):
+            if len(groups) < PARALLEL_MIN_SHARDS or shard_workers < 2:
+                outputs: Iterator[ShardOutput] = (read_shard_here(shard, validation) for shard in
+                                                  map_shards(seeds, vocabulary.ontology_turtle, read_mappings(project), settings.base_iri, groups))
+            else:
+                pool = cleanup.enter_context(ProcessPoolExecutor(
+                    max_workers=shard_workers, mp_context=multiprocessing.get_context("forkserver"),
+                    initializer=start_shard_worker, initargs=(project, seeds.actors, settings.base_iri)))
+                outputs = read_shards_in(pool, groups, ahead=2 * shard_workers)
+            for number, output in enumerate(outputs, start=1):
                 progress.detail(number, len(groups), "shards")
-                errors += shard.errors
-                if shard.errors:
+                errors += output.errors
+                if output.errors:
                     continue
-                validation.check(shard.store, shard.origins)
+                validation.record(output.findings)
                 if writer is not None:
-                    writer.add(shard.store)
-                    network.add(network_rows(shard.store))
-                    facts.update(facts_in_store(shard.store))
-                    positions.add(shard.store)
+                    writer.add_graphs(output.graphs)
+                    network.add(output.network)
+                    facts.update(output.facts)
+                    positions.merge(output.positions)
             outcome = validation.outcome()
             errors += outcome.violations
             if errors:
@@ -126,6 +137,78 @@ def check_project(settings: Settings, progress: Progress, staging: Path | None =
                 writer.add(positions.store(settings.base_iri))
                 results = ShardResults(writer.finish(), network, facts, positions)
     return CheckedProject(vocabulary, seeds, outcome, results)
+
+
+PARALLEL_MIN_SHARDS = 2
+"""From this many shards, worker processes map and validate them (a single shard is validated by pySHACL here)."""
+
+
+@dataclass(frozen=True, slots=True)
+class ShardOutput:
+    """What one mapped and validated shard gives the build; made in a worker process, so plain picklable values."""
+
+    errors: list[InputError]  # bad input: the shard gives nothing else
+    findings: list[tuple[Finding, SourceLocation]]
+    graphs: list[tuple[str, bytes, bytes]]  # canonical.graph_texts
+    network: list[dict[str, object]]
+    facts: dict[str, Fact]
+    positions: PositionCounter
+
+
+def read_shard(shard: MappedShard, findings: list[tuple[Finding, SourceLocation]]) -> ShardOutput:
+    """Return what the build keeps of a mapped shard whose SHACL findings are `findings`."""
+    if shard.errors:
+        return ShardOutput(shard.errors, [], [], [], {}, PositionCounter())
+    positions = PositionCounter()
+    positions.add(shard.store)
+    return ShardOutput([], findings, graph_texts(shard.store), network_rows(shard.store), facts_in_store(shard.store), positions)
+
+
+def read_shard_here(shard: MappedShard, validation: ShardedValidation) -> ShardOutput:
+    """Validate a shard in this process (pySHACL for a lone small shard, whose report is published) and read it."""
+    if not shard.errors:
+        validation.check(shard.store, shard.origins)  # records the findings itself
+    return read_shard(shard, [])
+
+
+_SHARD_WORKER: dict[str, Any] = {}
+"""A shard worker process's own state, set once by start_shard_worker (never used in the build's own process)."""
+
+
+def start_shard_worker(project: Path, actors: list[Record], base_iri: str) -> None:
+    """Prepare a worker process to map and validate shards: the vocabulary, mappings and actors every shard needs."""
+    vocabulary = read_vocabulary(project)
+    _SHARD_WORKER.update(vocabulary=vocabulary, mappings=read_mappings(project), seeds=Seeds(actors, [], [], []),
+                         base_iri=base_iri, validator=CompiledValidator(vocabulary.shapes))
+
+
+def map_and_read_shard(group: tuple[list[Article], list[Record]]) -> ShardOutput | list[InputError]:
+    """Map, validate and read one shard in a worker process; a malformed mapping's errors come back as a list, not
+    raised (an exception crosses processes as its message only)."""
+    state = _SHARD_WORKER
+    try:
+        shard = next(map_shards(state["seeds"], state["vocabulary"].ontology_turtle, state["mappings"], state["base_iri"], [group]))
+    except InputErrors as problem:
+        return problem.errors
+    findings = [] if shard.errors else locate_findings(state["validator"].validate(shard.store), shard.origins)
+    return read_shard(shard, findings)
+
+
+def read_shards_in(pool: ProcessPoolExecutor, groups: list[tuple[list[Article], list[Record]]], ahead: int) -> Iterator[ShardOutput]:
+    """Yield each shard's output in shard order, keeping at most `ahead` shards in flight (their outputs wait in memory)."""
+    pending: deque[Future[ShardOutput | list[InputError]]] = deque()
+    for group in groups:
+        pending.append(pool.submit(map_and_read_shard, group))
+        if len(pending) >= ahead:
+            yield _shard_output(pending.popleft().result())
+    while pending:
+        yield _shard_output(pending.popleft().result())
+
+
+def _shard_output(result: ShardOutput | list[InputError]) -> ShardOutput:
+    if isinstance(result, list):
+        raise InputErrors(result)
+    return result
 
 
 def read_context(project: Path) -> dict[str, object]:
@@ -305,9 +388,7 @@ def _recent(store: Path, count: int) -> list[str]:
 
 def _prune(store: Path, keep: set[str]) -> None:
     for path in store.iterdir():
-        if path.name.startswith(".staging-") and _staging_is_abandoned(path):
-            shutil.rmtree(path, ignore_errors=True)
-        elif path.is_dir() and not path.name.startswith(".") and path.name not in keep:
+        if path.name.startswith(".staging-") and _staging_is_abandoned(path) or path.is_dir() and not path.name.startswith(".") and path.name not in keep:
             shutil.rmtree(path, ignore_errors=True)
 
 

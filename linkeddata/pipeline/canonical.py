@@ -32,6 +32,11 @@ def sort_command(output: Path | None, scratch: Path, *, unique: bool) -> list[st
     return command + (["-u"] if unique else []) + (["-o", str(output)] if output is not None else [])
 
 
+def graph_texts(store: ox.Store) -> list[tuple[str, bytes, bytes]]:
+    """Return each published graph of a shard's store as (its IRI, "" for the default graph; its N-Triples; its sorted N-Quads)."""
+    return [(graph.value if isinstance(graph, ox.NamedNode) else "", triples, quads) for graph, triples, quads in canonical_graphs(store)]
+
+
 @dataclass(frozen=True, slots=True)
 class CanonicalFiles:
     """The canonical N-Quads and N-Triples of a release, and the quads in each graph ("" for the default graph)."""
@@ -59,12 +64,16 @@ class CanonicalWriter:
 
     def add(self, store: ox.Store) -> None:
         """Spool the published graphs of one shard's store."""
-        for graph, triples, quads in canonical_graphs(store):
+        self.add_graphs(graph_texts(store))
+
+    def add_graphs(self, graphs: list[tuple[str, bytes, bytes]]) -> None:
+        """Spool published graphs as graph_texts gives them (a shard worker process reads its store)."""
+        for name, triples, quads in graphs:
             _feed(self.union, triples)
-            if isinstance(graph, ox.DefaultGraph):
+            if not name:
                 _feed(self.defaults, triples)
             else:
-                self.chunks.setdefault(graph.value, []).append((self.spool.tell(), len(quads)))
+                self.chunks.setdefault(name, []).append((self.spool.tell(), len(quads)))
                 self.spool.write(quads)
 
     def finish(self) -> CanonicalFiles:

@@ -11,8 +11,8 @@ from typing import Any
 import pyoxigraph as ox
 
 from linkeddata.errors import InputError, InputErrors, SourceLocation
-from linkeddata.project.evidence import QuoteNotFound, TextSpan, locate_quote
 from linkeddata.namespaces import CONFIG_NODE, ONTOLOGY_GRAPH, ORIGINS_GRAPH, RECORD, RECORDS_GRAPH
+from linkeddata.project.evidence import QuoteNotFound, TextSpan, locate_quote
 from linkeddata.project.seeds import Article, Record, Seeds
 
 RECORDS = ox.NamedNode(RECORDS_GRAPH)

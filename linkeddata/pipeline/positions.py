@@ -68,6 +68,13 @@ class PositionCounter:
             if row["published"] is not None:
                 reports.dates.add(row["published"])
 
+    def merge(self, other: PositionCounter) -> None:
+        """Add the report rows another counter read (a shard read in a worker process)."""
+        for position, theirs in other.reports.items():
+            ours = self.reports[position]
+            for name in ("facts", "articles", "outlets", "speakers", "dates"):
+                getattr(ours, name).update(getattr(theirs, name))
+
     def quads(self, base_iri: str) -> list[ox.Quad]:
         """Return the count quads of every position, in the counted graph."""
         graph = ox.NamedNode(base_iri + COUNTED_GRAPH)

@@ -33,6 +33,11 @@ def to_rdflib(store: ox.Store) -> Graph:
     return graph
 
 
+def locate_findings(findings: list[Finding], origins: dict[str, SourceLocation]) -> list[tuple[Finding, SourceLocation]]:
+    """Return each finding with the location of the record its focus node was made from."""
+    return [(finding, _owner(finding.focus, origins)) for finding in findings]
+
+
 def _owner(focus: str, origins: dict[str, SourceLocation]) -> SourceLocation:
     # Evidence and selectors are hash IRIs of their fact, so they belong to the fact's record.
     return origins.get(focus) or origins.get(focus.split("#", 1)[0]) or SourceLocation("(generated)", 0)
@@ -114,9 +119,13 @@ class ShardedValidation:
             self.pyshacl_report, findings = validate_with_pyshacl(store, self.vocabulary)
         else:
             findings = self.compiled.validate(store)
-        for finding in findings:
+        self.record(locate_findings(findings, origins))
+
+    def record(self, located: list[tuple[Finding, SourceLocation]]) -> None:
+        """Keep the findings of a shard validated elsewhere (locate_findings, in a shard worker process)."""
+        for finding, location in located:
             self.findings.add(finding)
-            self.errors.add((InputError(_owner(finding.focus, origins), _message(finding)), finding.severity == str(SH.Violation)))
+            self.errors.add((InputError(location, _message(finding)), finding.severity == str(SH.Violation)))
 
     def outcome(self) -> ValidationOutcome:
         """Return the SHACL outcome of every shard checked; violations block publishing, warnings do not.

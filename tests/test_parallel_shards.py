@@ -1,0 +1,56 @@
+"""Shards mapped and validated in worker processes give the build exactly what one process gives, errors included."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from conftest import PROJECT
+
+from linkeddata.errors import InputErrors
+from linkeddata.pipeline.build import CheckedProject, check_project
+from linkeddata.progress import Progress
+from linkeddata.settings import Settings
+
+FACTS = 2_500  # three shards of about 1,000 facts
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("synthetic") / "project"
+    subprocess.run([sys.executable, str(PROJECT / "benchmarks" / "gen_seeds.py"), "--facts", str(FACTS), "--out", str(folder)], check=True)
+    return folder
+
+
+def checked(project: Path, staging: Path, workers: int) -> CheckedProject:
+    staging.mkdir()
+    return check_project(Settings(project_dir=project), Progress("test", 5, enabled=False), staging, shard_workers=workers)
+
+
+def test_worker_processes_gather_the_same_canonical_files_facts_network_and_findings(project: Path, tmp_path: Path) -> None:
+    alone, shared = checked(project, tmp_path / "one", 0), checked(project, tmp_path / "two", 2)
+    assert alone.results is not None and shared.results is not None
+    for name in ("nquads", "ntriples"):
+        assert getattr(alone.results.canonical, name).read_bytes() == getattr(shared.results.canonical, name).read_bytes(), name
+    assert alone.results.canonical.graph_quads == shared.results.canonical.graph_quads
+    assert alone.results.facts == shared.results.facts
+    assert alone.results.network.elements() == shared.results.network.elements()
+    assert alone.outcome.warnings == shared.outcome.warnings and alone.outcome.violations == shared.outcome.violations
+    assert len(alone.outcome.report) == len(shared.outcome.report) > 0
+
+
+def test_worker_processes_report_a_missing_quote_at_its_file_and_line(project: Path, tmp_path: Path) -> None:
+    facts = max((project / "seeds" / "facts").glob("*.yaml"))  # in the last shard
+    original = facts.read_text(encoding="utf-8")
+    try:
+        facts.write_text(original.replace("in statement", "in the statement", 1), encoding="utf-8")
+        reported = []
+        for workers, staging in ((0, tmp_path / "one"), (2, tmp_path / "two")):
+            with pytest.raises(InputErrors) as raised:
+                checked(project, staging, workers)
+            reported.append([str(error) for error in raised.value.errors])
+        assert reported[0] == reported[1] and any(facts.name in line and "quote" in line for line in reported[0])
+    finally:
+        facts.write_text(original, encoding="utf-8")
