@@ -47,7 +47,13 @@ SYSTEMS = {  # key: label
     "rdflib-endpoint": "rdflib-endpoint",
     "ld-nocache": "linkeddata (cache off)",
     "ld-cache": "linkeddata (cache on)",
+    "virtuoso": "virtuoso",
+    "ld-virtuoso": "linkeddata -> virtuoso",
 }
+VIRTUOSO_INI = Path("/etc/virtuoso-opensource-7/virtuoso.ini")  # Debian's virtuoso-opensource, as tests/test_virtuoso.py uses it
+VIRTUOSO_GRAPH = "https://example.org/bench"
+# 340,000 8 KiB pages (2.6 GiB), the ini's own suggestion for 4 GB free: the 1.1 M triples and their indexes fit in memory.
+VIRTUOSO_BUFFERS = (340_000, 250_000)
 
 
 # ---------------------------------------------------------------- shared helpers (load.py and fuzz.py use them too)
@@ -240,6 +246,7 @@ class Server:
         self.process: subprocess.Popen[bytes] | None = None
         self.started_at = 0.0
         self.endpoint = ""
+        self.bulk_load_s: float | None = None
 
     def start(self) -> None:
         self.started_at = time.perf_counter()
@@ -336,8 +343,18 @@ def facts_file(bench: Path, facts: int, seed: int) -> Path:
     return path
 
 
-def start_system(key: str, data: Path, log_dir: Path, args: argparse.Namespace) -> tuple[Server, float]:
+def start_system(key: str, data: Path, log_dir: Path, args: argparse.Namespace, servers: dict[str, Server]) -> tuple[Server, float]:
     venv = COMPETITORS_VENV / "bin"
+    if key == "virtuoso":
+        return start_virtuoso(data, log_dir, args)
+    if key == "ld-virtuoso":
+        if "virtuoso" not in servers:
+            sys.exit("ld-virtuoso queries the virtuoso system: list virtuoso before it in --systems")
+        # An empty project folder: no release, so serve answers SPARQL from the backend only.
+        empty = log_dir / "ld-virtuoso-project"
+        empty.mkdir()
+        return start_linkeddata(key, ["--project", str(empty), "--sparql-backend", servers["virtuoso"].endpoint, "--cache-entries", "0",
+                                      *args.linkeddata_arg], log_dir, args.start_timeout, pin=args.pin)
     if key == "oxigraph":
         port = free_port()
         server = Server(key, [str(venv / "oxigraph"), "serve", "--bind", f"127.0.0.1:{port}"], log_dir, pin=args.pin)
@@ -359,6 +376,37 @@ def start_system(key: str, data: Path, log_dir: Path, args: argparse.Namespace) 
         return server, server.wait_answering(server.endpoint, args.rdflib_start_timeout, want=b"true")
     extra = ["--cache-entries", "0"] if key == "ld-nocache" else []
     return start_linkeddata(key, [str(data), *extra, *args.linkeddata_arg], log_dir, args.start_timeout, pin=args.pin)
+
+
+def start_virtuoso(data: Path, log_dir: Path, args: argparse.Namespace) -> tuple[Server, float]:
+    """Start Debian's Virtuoso with its own database folder on free loopback ports, and bulk-load `data` with its own
+    loader (ld_dir + rdf_loader_run through isql) into one graph; start-up includes the load, as for Oxigraph."""
+    virtuoso, isql = shutil.which("virtuoso-t"), shutil.which("isql-vt")
+    if virtuoso is None or isql is None or not VIRTUOSO_INI.exists():
+        sys.exit("virtuoso: Debian's virtuoso-opensource is not installed (apt-get install virtuoso-opensource)")
+    folder = log_dir / "virtuoso-db"
+    folder.mkdir()
+    sql_port, http_port = free_port(), free_port()
+    ini = VIRTUOSO_INI.read_text(encoding="utf-8").replace("/var/lib/virtuoso-opensource-7/db/", f"{folder}/")
+    ini = ini.replace("ServerPort               = 1111", f"ServerPort               = 127.0.0.1:{sql_port}")
+    ini = ini.replace("ServerPort                  = 8890", f"ServerPort                  = 127.0.0.1:{http_port}")
+    ini = ini.replace("DirsAllowed              = .", f"DirsAllowed              = ., {data.parent}")
+    ini = ini.replace("NumberOfBuffers          = 10000", f"NumberOfBuffers          = {VIRTUOSO_BUFFERS[0]}")
+    ini = ini.replace("MaxDirtyBuffers          = 6000", f"MaxDirtyBuffers          = {VIRTUOSO_BUFFERS[1]}")
+    (folder / "virtuoso.ini").write_text(ini, encoding="utf-8")
+    server = Server("virtuoso", [virtuoso, "-f", "-c", str(folder / "virtuoso.ini")], log_dir, pin=args.pin)
+    server.start()
+    server.endpoint = f"http://127.0.0.1:{http_port}/sparql"
+    server.wait_answering(server.endpoint, 120)
+    script = (f"ld_dir('{data.parent}', '{data.name}', '{VIRTUOSO_GRAPH}');\nrdf_loader_run();\ncheckpoint;\n"
+              "SELECT ll_file, ll_state, ll_error FROM DB.DBA.load_list;\n")
+    started = time.perf_counter()
+    done = subprocess.run([isql, f"127.0.0.1:{sql_port}", "dba", "dba"], input=script, capture_output=True, text=True,
+                          timeout=args.start_timeout, check=False)
+    if done.returncode != 0 or "Error" in done.stdout or "*** Error" in done.stderr:
+        server.fail(f"bulk load failed: {done.stdout[-1500:]} {done.stderr[-1500:]}")
+    server.bulk_load_s = time.perf_counter() - started
+    return server, server.wait_answering(server.endpoint, 60, want=b"true")
 
 
 def window(key: str, args: argparse.Namespace) -> tuple[float, float]:
@@ -455,6 +503,11 @@ def print_report(result: dict) -> None:
         rounds = " ".join(fmt(q) for q in s["qps_rounds"])
         procs = mem.get("after_load", mem.get("after_start", {})).get("processes", "-")
         print(f"  {SYSTEMS[key]:24}{fmt(s['qps_median']):>11}{rounds:>22}{sum(s['errors_rounds']):>7}{fmt(s['startup_s']):>9}{procs:>6}{rss:>32}{pss:>26}")
+    for key in keys:
+        if "bulk_load_s" in result["results"][key]:
+            print(f"  {SYSTEMS[key]}: bulk load (ld_dir + rdf_loader_run + checkpoint) {result['results'][key]['bulk_load_s']:.1f} s of its start-up")
+    if "ld-virtuoso" in keys:
+        print("  (linkeddata -> virtuoso: memory is linkeddata's own process tree; Virtuoso's is on its own row)")
     if result["ratios"]:
         print("\n-- ratios of queries/s within each round (median over rounds)")
         for name, r in result["ratios"].items():
@@ -532,9 +585,11 @@ def main() -> None:
     try:
         for key in keys:  # one at a time, so start-up times are not contended
             print(f"starting {SYSTEMS[key]} ...", flush=True)
-            server, startup = start_system(key, data, work, args)
+            server, startup = start_system(key, data, work, args, servers)
             servers[key] = server
             results[key]["startup_s"] = round(startup, 2)
+            if server.bulk_load_s is not None:
+                results[key]["bulk_load_s"] = round(server.bulk_load_s, 2)
             results[key]["endpoint"] = server.endpoint
             results[key]["memory"]["after_start"] = tree_memory(server.pid)
             print(f"  {SYSTEMS[key]} answering at {server.endpoint} after {startup:.1f} s, "
@@ -576,7 +631,8 @@ def main() -> None:
         for key in keys:
             results[key]["memory"]["after_load"] = tree_memory(servers[key].pid)
             results[key]["qps_median"] = statistics.median(results[key]["qps_rounds"])
-        pairs = [("ld-nocache", "oxigraph"), ("ld-nocache", "rdflib-endpoint"), ("ld-cache", "oxigraph"), ("ld-cache", "ld-nocache")]
+        pairs = [("ld-nocache", "oxigraph"), ("ld-nocache", "rdflib-endpoint"), ("ld-cache", "oxigraph"), ("ld-cache", "ld-nocache"),
+                 ("virtuoso", "oxigraph"), ("ld-virtuoso", "virtuoso"), ("ld-virtuoso", "oxigraph")]
         for a, b in pairs:
             if a in keys and b in keys:
                 per_round = [x / y if y else None for x, y in zip(results[a]["qps_rounds"], results[b]["qps_rounds"])]
