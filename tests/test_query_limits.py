@@ -253,3 +253,22 @@ def test_workers_started_under_load_stop_once_idle_and_the_warm_ones_stay() -> N
         assert pool.run_blocking(QueryRequest("ASK { ?s ?p ?o }"), 30).body  # the warm worker still answers
     finally:
         pool.close()
+
+
+def test_a_worker_that_keeps_more_memory_than_allowed_is_replaced_and_one_within_it_stays() -> None:
+    import pyoxigraph as ox
+
+    from linkeddata.serve.engine import QueryRequest
+    from linkeddata.serve.workers import QueryPool
+
+    store = ox.Store()
+    store.extend(ox.Quad(ox.NamedNode(f"https://example.org/s{n}"), ox.NamedNode("https://example.org/p"), ox.Literal("o" * 50)) for n in range(300))
+    large = QueryRequest("SELECT * WHERE { ?s ?p ?o . ?a ?b ?c } LIMIT 60000")  # a 22 MB answer, built in the worker
+    for limit_mb, replaced in ((1, 2), (512, 0)):
+        pool = QueryPool(lambda: store, 1, 2, memory_limit_mb=limit_mb)
+        try:
+            for _ in range(2):
+                assert pool.run_blocking(large, 60).rows == 60000
+            assert pool.describe()["workers_replaced"] == replaced, limit_mb
+        finally:
+            pool.close()
