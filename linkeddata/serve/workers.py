@@ -1,11 +1,13 @@
 """Runs queries in worker processes that can be killed: a time limit that really stops the CPU, and crash isolation.
 
 A Python thread cannot be cancelled and Oxigraph has no query timeout, so each
-query runs in a forked worker holding the store (shared copy-on-write). A worker
-that overruns its time limit is killed and replaced; a worker that dies (say, a
-stack overflow deep in the engine) costs only its own query. The pool grows up
-to `max_workers` when every worker is busy, so a few runaway queries cannot
-starve the others.
+query runs in a forked worker holding the store (inherited copy-on-write; the
+in-memory store's pages a worker reads become its own, as the engine writes
+reference counts while reading). A worker that overruns its time limit is killed
+and replaced; a worker that dies (say, a stack overflow deep in the engine) costs
+only its own query. The pool grows up to `max_workers` when every worker is busy,
+so a few runaway queries cannot starve the others, and the workers beyond the
+warm ones stop after a minute without a query.
 """
 
 from __future__ import annotations
