@@ -261,18 +261,19 @@ def write_release(checked: CheckedProject, settings: Settings, folder: Path, pre
     results.drop_network_and_facts()  # the dumps and the store's bulk load come next, and need memory of their own
     # Everything below until the store is loaded runs at once, on both cores: the store's bulk load in a thread
     # (Oxigraph releases the GIL), the network drawing (pure Python) and the dumps in the writer processes.
+    # The tables and nanopublications are queried from the store as soon as it is loaded, while the writers work.
+    data_digest = file_digest(folder / DATA_FILE)
     with ThreadPoolExecutor(max_workers=2) as side, dump_writers() as writers:
-        loaded = side.submit(start_release_store, folder)
+        loaded = side.submit(load_and_tabulate, folder, checked.seeds, settings.base_iri, data_digest.sha256)
         documented = side.submit(document_ontology, project / "ontology" / "linkeddata.ttl")
         drawn = writers.submit(write_network_files, elements, folder)
         del elements
         digests = write_dumps(folder, results.canonical, settings.base_iri, context, writers=writers)
         drawn.result()
         (folder / "ontology.html").write_bytes(documented.result())
-        store = loaded.result()
+        store, extras = loaded.result()
     (folder / "context.jsonld").write_text(json.dumps(context, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
-    extras = write_tables_and_nanopubs(store, checked.seeds, settings.base_iri, folder, digests[folder / DATA_FILE].sha256)
-    digests.update({path: file_digest(path) for path in extras})
+    digests.update(extras)
     (folder / "articles").mkdir()
     for article in checked.seeds.articles:
         shutil.copyfile(project / article.text_path, folder / "articles" / f"{article.record.id}.txt")
@@ -308,6 +309,13 @@ def refuse_silent_removals(difference: ReleaseDiff, seeds: Seeds, previous: Path
                                      "keep it with 'withdrawn: YYYY-MM-DD' and 'withdrawal_reason', so the release keeps its tombstone"))
     if errors:
         raise InputErrors(errors)
+
+
+def load_and_tabulate(folder: Path, seeds: Seeds, base_iri: str, data_sha256: str) -> tuple[ox.Store, dict[Path, FileDigest]]:
+    """Bulk-load the release's store, then write the tables and nanopublications from it; return it and their digests."""
+    store = start_release_store(folder)
+    extras = write_tables_and_nanopubs(store, seeds, base_iri, folder, data_sha256)
+    return store, {path: file_digest(path) for path in extras}
 
 
 def write_tables_and_nanopubs(store: ox.Store, seeds: Seeds, base_iri: str, folder: Path, data_sha256: str) -> list[Path]:
