@@ -378,6 +378,17 @@ def start_system(key: str, data: Path, log_dir: Path, args: argparse.Namespace, 
     return start_linkeddata(key, [str(data), *extra, *args.linkeddata_arg], log_dir, args.start_timeout, pin=args.pin)
 
 
+def write_virtuoso_ini(folder: Path, sql_port: int, http_port: int, readable: Path) -> None:
+    """Write folder/virtuoso.ini: Debian's, with its database in `folder`, loopback ports, `readable` in DirsAllowed and the buffers sized."""
+    ini = VIRTUOSO_INI.read_text(encoding="utf-8").replace("/var/lib/virtuoso-opensource-7/db/", f"{folder}/")
+    ini = ini.replace("ServerPort               = 1111", f"ServerPort               = 127.0.0.1:{sql_port}")
+    ini = ini.replace("ServerPort                  = 8890", f"ServerPort                  = 127.0.0.1:{http_port}")
+    ini = ini.replace("DirsAllowed              = .", f"DirsAllowed              = ., {readable}")
+    ini = ini.replace("NumberOfBuffers          = 10000", f"NumberOfBuffers          = {VIRTUOSO_BUFFERS[0]}")
+    ini = ini.replace("MaxDirtyBuffers          = 6000", f"MaxDirtyBuffers          = {VIRTUOSO_BUFFERS[1]}")
+    (folder / "virtuoso.ini").write_text(ini, encoding="utf-8")
+
+
 def start_virtuoso(data: Path, log_dir: Path, args: argparse.Namespace) -> tuple[Server, float]:
     """Start Debian's Virtuoso with its own database folder on free loopback ports, and bulk-load `data` with its own
     loader (ld_dir + rdf_loader_run through isql) into one graph; start-up includes the load, as for Oxigraph."""
@@ -387,13 +398,7 @@ def start_virtuoso(data: Path, log_dir: Path, args: argparse.Namespace) -> tuple
     folder = log_dir / "virtuoso-db"
     folder.mkdir()
     sql_port, http_port = free_port(), free_port()
-    ini = VIRTUOSO_INI.read_text(encoding="utf-8").replace("/var/lib/virtuoso-opensource-7/db/", f"{folder}/")
-    ini = ini.replace("ServerPort               = 1111", f"ServerPort               = 127.0.0.1:{sql_port}")
-    ini = ini.replace("ServerPort                  = 8890", f"ServerPort                  = 127.0.0.1:{http_port}")
-    ini = ini.replace("DirsAllowed              = .", f"DirsAllowed              = ., {data.parent}")
-    ini = ini.replace("NumberOfBuffers          = 10000", f"NumberOfBuffers          = {VIRTUOSO_BUFFERS[0]}")
-    ini = ini.replace("MaxDirtyBuffers          = 6000", f"MaxDirtyBuffers          = {VIRTUOSO_BUFFERS[1]}")
-    (folder / "virtuoso.ini").write_text(ini, encoding="utf-8")
+    write_virtuoso_ini(folder, sql_port, http_port, data.parent)
     server = Server("virtuoso", [virtuoso, "-f", "-c", str(folder / "virtuoso.ini")], log_dir, pin=args.pin)
     server.start()
     server.endpoint = f"http://127.0.0.1:{http_port}/sparql"

@@ -29,7 +29,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
-from endpoint import VIRTUOSO_BUFFERS, VIRTUOSO_INI, Server, competitors_venv, free_port, project_bin, sparql_get
+from endpoint import VIRTUOSO_INI, Server, competitors_venv, free_port, project_bin, sparql_get, write_virtuoso_ini
 
 GRAPH_FOR_DEFAULT = "https://alliances.example.org/graph/actors"
 CREDENTIALS = {"LINKEDDATA_PUBLISH_USER": "dba", "LINKEDDATA_PUBLISH_PASSWORD": "dba"}  # Virtuoso's default account, on loopback only
@@ -77,13 +77,7 @@ def start_virtuoso(folder: Path, load_dir: Path) -> tuple[Server, str]:
         sys.exit("Debian's virtuoso-opensource is not installed (apt-get install virtuoso-opensource)")
     folder.mkdir(parents=True)
     http_port = free_port()
-    ini = VIRTUOSO_INI.read_text(encoding="utf-8").replace("/var/lib/virtuoso-opensource-7/db/", f"{folder}/")
-    ini = ini.replace("ServerPort               = 1111", f"ServerPort               = 127.0.0.1:{free_port()}")
-    ini = ini.replace("ServerPort                  = 8890", f"ServerPort                  = 127.0.0.1:{http_port}")
-    ini = ini.replace("DirsAllowed              = .", f"DirsAllowed              = ., {load_dir}")
-    ini = ini.replace("NumberOfBuffers          = 10000", f"NumberOfBuffers          = {VIRTUOSO_BUFFERS[0]}")
-    ini = ini.replace("MaxDirtyBuffers          = 6000", f"MaxDirtyBuffers          = {VIRTUOSO_BUFFERS[1]}")
-    (folder / "virtuoso.ini").write_text(ini, encoding="utf-8")
+    write_virtuoso_ini(folder, free_port(), http_port, load_dir)
     server = Server(folder.name, [virtuoso, "-f", "-c", str(folder / "virtuoso.ini")], folder, pin=False)
     server.start()
     base = f"http://127.0.0.1:{http_port}"
