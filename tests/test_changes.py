@@ -213,3 +213,38 @@ def test_a_release_is_citable_by_its_own_iri(history: LiveServer) -> None:
     # The version is the data's: the withdrawal and the change made the second release's data differ.
     assert item["version"] == httpx.get(f"{history.url}/release/{first}.json").json()["version"]
     assert item["version"] != httpx.get(f"{history.url}/release/{newest}.csl.json").json()[0]["version"]
+
+
+def test_past_releases_beyond_the_two_kept_open_are_closed_and_reopened_on_demand(tmp_path_factory: pytest.TempPathFactory) -> None:
+    from conftest import copy_project
+
+    project = copy_project(tmp_path_factory.mktemp("four-releases") / "project")
+    facts = project / "seeds" / "facts" / f"{FIRST_ARTICLE}.yaml"
+    aspects = ["sovereignty", "territorial integrity", "its sovereignty"]
+    assert run_cli("-q", "build", "--project", str(project)).returncode == 0
+    previous = "sovereignty and territorial integrity"
+    for aspect in aspects:  # three more releases, each with the changed fact's aspect of its own
+        text = facts.read_text(encoding="utf-8")
+        facts.write_text(text.replace(f"    aspect: {previous}\n", f"    aspect: {aspect}\n", 1), encoding="utf-8")
+        previous = aspect
+        assert run_cli("-q", "build", "--project", str(project)).returncode == 0
+    server = start_server(["--project", str(project)], tmp_path_factory.mktemp("four-releases-server") / "server.log")
+    try:
+        releases = httpx.get(f"{server.url}/releases.json").json()["releases"]
+        assert len(releases) == 4
+        query = f"PREFIX ld: <{BASE}ontology#> SELECT ?aspect WHERE {{ <{BASE}fact/{FIRST_ARTICLE}/{CHANGED}> ld:aspect ?aspect }}"
+
+        def aspect_in(release: str) -> str:
+            response = httpx.get(f"{server.url}/release/{release}/sparql", params={"query": query}, headers={"Accept": "text/csv"}, timeout=30)
+            assert response.status_code == 200, response.text
+            return response.text.splitlines()[1]
+
+        oldest_first = [release["id"] for release in reversed(releases)]
+        expected = ["sovereignty and territorial integrity", *aspects]
+        # The three past releases in turn, then the first again: it was closed to keep two open, and opens anew.
+        for release, aspect in [*zip(oldest_first[:3], expected[:3], strict=True), (oldest_first[0], expected[0])]:
+            assert aspect_in(release) == aspect
+        assert aspect_in(oldest_first[3]) == expected[3]  # the current release, through the app's own workers
+        assert server.log().count(f"opened kept release {oldest_first[0]}") == 2
+    finally:
+        stop_server(server.process)
