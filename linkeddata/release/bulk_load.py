@@ -29,8 +29,8 @@ import pyoxigraph as ox
 
 from linkeddata.errors import InputError, InputErrors, OperationFailed, SourceLocation
 from linkeddata.namespaces import ONTOLOGY_IRI, VOID
-from linkeddata.release.files import DATA_FILE, DESCRIPTION_FILE, STORE_MANIFEST, release_base_iri, verify_checksums
-from linkeddata.release.publish import ChallengeAuth, PublishReport, publish_credentials
+from linkeddata.release.files import DATA_FILE, DESCRIPTION_FILE, STORE_MANIFEST
+from linkeddata.release.publish import ChallengeAuth, PublishReport, checked_release, publish_credentials, refuse_credentials_in, refused
 from linkeddata.release.store import read_store_manifest
 
 log = logging.getLogger("linkeddata.publish")
@@ -48,14 +48,6 @@ def release_graph_counts(release: Path, default_graph_as: str | None) -> Counter
     return counts
 
 
-def _checked_release(release: Path) -> tuple[Path, str]:
-    release = release.resolve()
-    if not release.is_dir():
-        raise InputErrors([InputError(SourceLocation(str(release), 0), "no release here; run `linkeddata build` first")])
-    verify_checksums(release, (DATA_FILE, DESCRIPTION_FILE))
-    return release, release_base_iri(release)
-
-
 class VirtuosoLoader:
     """Virtuoso's bulk loader driven through its authenticated SPARQL endpoint."""
 
@@ -67,7 +59,7 @@ class VirtuosoLoader:
     def ask(self, form: str, text: str) -> list[dict[str, object]]:
         response = self.client.post(self.endpoint, data={form: text}, headers={"Accept": SPARQL_JSON})
         if response.status_code in (401, 403):
-            raise OperationFailed(f"{self.endpoint}: the store refused the bulk load (HTTP {response.status_code}): check the credentials")
+            raise refused(self.endpoint, "the bulk load", response)
         if response.status_code != 200:
             first_line = response.text.strip().splitlines()[0] if response.text.strip() else ""
             raise OperationFailed(f"{self.endpoint}: the bulk load failed (HTTP {response.status_code}): {first_line[:200]}")
@@ -105,7 +97,8 @@ class VirtuosoLoader:
 
 def bulk_load_virtuoso(release: Path, endpoint: str, load_dir: Path, default_graph_as: str | None, timeout_s: float = 3600) -> PublishReport:
     """Replace the store's graphs with the release's through Virtuoso's bulk loader; `load_dir` must be in its DirsAllowed."""
-    release, base_iri = _checked_release(release)
+    refuse_credentials_in(endpoint)
+    release, base_iri = checked_release(release)
     counts = release_graph_counts(release, default_graph_as)
     description_graph = f"{base_iri}dataset"
     description_triples = sum(1 for _ in ox.parse(path=str(release / DESCRIPTION_FILE), format=ox.RdfFormat.TURTLE))
@@ -147,7 +140,7 @@ def _link_or_copy(source: Path, target: Path) -> None:
 
 def bulk_load_oxigraph(release: Path, location: Path) -> PublishReport:
     """Replace the graphs of the Oxigraph store at `location` (created if missing) with the release's, by Oxigraph's bulk loader."""
-    release, base_iri = _checked_release(release)
+    release, base_iri = checked_release(release)
     manifest = read_store_manifest(release)
     if manifest is None:
         raise InputErrors([InputError(SourceLocation(str(release / STORE_MANIFEST), 0), "missing: built by an older version; run `linkeddata build` again")])

@@ -75,10 +75,25 @@ def publish_credentials(url: str) -> tuple[str, str] | None:
     return (login, secret or "") if login else None
 
 
-def _refused(url: str, what: str, response: httpx.Response) -> OperationFailed:
+def refused(url: str, what: str, response: httpx.Response) -> OperationFailed:
     if response.status_code in (401, 403):
         return OperationFailed(f"{url}: the store refused {what} (HTTP {response.status_code}): check {USER_VARIABLE}/{PASSWORD_VARIABLE} or ~/.netrc")
     return OperationFailed(f"{url}: {what} failed (HTTP {response.status_code})")
+
+
+def refuse_credentials_in(url: str) -> None:
+    """Raise OperationFailed for a store URL that carries a user or password (shell histories and process lists keep it)."""
+    if urlsplit(url).username or urlsplit(url).password:
+        raise OperationFailed(f"credentials in the store URL are refused: set {USER_VARIABLE} and {PASSWORD_VARIABLE}, or use ~/.netrc")
+
+
+def checked_release(release: Path) -> tuple[Path, str]:
+    """Return the release folder (resolved) and its base IRI; raises InputErrors for a missing release or a corrupt dump."""
+    release = release.resolve()
+    if not release.is_dir():
+        raise InputErrors([InputError(SourceLocation(str(release), 0), "no release here; run `linkeddata build` first")])
+    verify_checksums(release, (DATA_FILE, DESCRIPTION_FILE))
+    return release, release_base_iri(release)
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,7 +113,7 @@ def _put(client: httpx.Client, url: str, graph: str | None, triples: list[ox.Tri
     body = ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES)
     response = client.put(url, params=_graph_params(graph), content=body, headers={"Content-Type": N_TRIPLES})
     if response.status_code not in (200, 201, 204):
-        raise _refused(url, f"PUT of {graph or 'the default graph'}", response)
+        raise refused(url, f"PUT of {graph or 'the default graph'}", response)
 
 
 def previously_published_graphs(client: httpx.Client, url: str, description_graph: str) -> set[str]:
@@ -107,7 +122,7 @@ def previously_published_graphs(client: httpx.Client, url: str, description_grap
     if response.status_code == 404:
         return set()
     if response.status_code != 200:
-        raise _refused(url, f"GET of {description_graph}", response)
+        raise refused(url, f"GET of {description_graph}", response)
     subsets = {t.object.value for t in ox.parse(response.content, ox.RdfFormat.N_TRIPLES)
                if t.predicate.value == str(VOID.subset) and isinstance(t.object, ox.NamedNode)}
     return {iri for iri in subsets if "/graph/" in iri}
@@ -120,13 +135,8 @@ def publish(release: Path, url: str, timeout_s: float = 60.0, default_graph_as: 
     Graph Store has no default graph (Virtuoso's answers "not configured to have default graph"); a store
     that queries the union of its graphs, as Virtuoso does, still finds them.
     """
-    release = release.resolve()
-    if urlsplit(url).username or urlsplit(url).password:
-        raise OperationFailed(f"credentials in the store URL are refused: set {USER_VARIABLE} and {PASSWORD_VARIABLE}, or use ~/.netrc")
-    if not release.is_dir():
-        raise InputErrors([InputError(SourceLocation(str(release), 0), "no release here; run `linkeddata build` first")])
-    verify_checksums(release, (DATA_FILE, DESCRIPTION_FILE))
-    base_iri = release_base_iri(release)
+    refuse_credentials_in(url)
+    release, base_iri = checked_release(release)
     by_graph: dict[str | None, list[ox.Triple]] = defaultdict(list)
     for quad in ox.parse(path=str(release / DATA_FILE), format=ox.RdfFormat.N_QUADS):
         graph = quad.graph_name.value if isinstance(quad.graph_name, ox.NamedNode) else default_graph_as
@@ -143,7 +153,7 @@ def publish(release: Path, url: str, timeout_s: float = 60.0, default_graph_as: 
         for graph in sorted(stale):
             response = client.delete(url, params=_graph_params(graph))
             if response.status_code not in (200, 204, 404):
-                raise _refused(url, f"DELETE of {graph}", response)
+                raise refused(url, f"DELETE of {graph}", response)
             log.info("deleted %s, which the new release no longer has", graph)
         _put(client, url, description_graph, description)
     replaced = sorted(g or "default" for g in by_graph) + [description_graph]
