@@ -9,6 +9,7 @@ carries the quote and the article it comes from.
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from pathlib import Path
@@ -21,8 +22,13 @@ from linkeddata.release.files import DATASET_TITLE as TITLE
 BIBTEX_SPECIAL = re.compile(r"([{}\\&%$#_^~])")
 
 
+@functools.lru_cache(maxsize=16)
 def release_citation(release_dir: Path | None) -> dict[str, Any]:
-    """Return the release's own CSL-JSON entry (version, issued), or {} for a release without one."""
+    """Return the release's own CSL-JSON entry (version, issued), or {} for a release without one.
+
+    Read once per release folder, not at every fact page: a release never changes once written (its name is its digest).
+    Callers copy before changing it.
+    """
     if release_dir is None:
         return {}
     try:

@@ -12,7 +12,6 @@ Pages and the endpoint read `served(request)`, which is the app's state for the 
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import re
 from collections import OrderedDict
@@ -27,6 +26,7 @@ from rdflib.namespace import DCAT, DCTERMS, PROV, RDF, VOID, XSD
 from linkeddata.release.files import CHECKSUMS
 from linkeddata.release.store import read_store_manifest
 from linkeddata.serve.changes import ReleaseChanges, kept_releases
+from linkeddata.serve.citations import release_citation
 from linkeddata.serve.data import ServedData, open_release_store
 from linkeddata.serve.protocol import AnswerCache, ProtocolError
 from linkeddata.serve.workers import QueryPool
@@ -97,14 +97,6 @@ class ReleaseSummary:
                 "changes": counts}
 
 
-def _data_version(folder: Path) -> str:
-    try:
-        entries = json.loads((folder / "citation.json").read_text(encoding="utf-8"))
-        return str(entries[0].get("version", ""))
-    except (OSError, ValueError, IndexError, AttributeError):
-        return ""
-
-
 def release_summaries(current: Path) -> list[ReleaseSummary]:
     """Return every kept release beside `current`, newest first, each naming the release it replaced."""
     current_id = release_id_of(current)
@@ -115,7 +107,7 @@ def release_summaries(current: Path) -> list[ReleaseSummary]:
         manifest = read_store_manifest(folder)
         previous = kept[index + 1].release if index + 1 < len(kept) else None
         summaries.append(ReleaseSummary(changes.release, changes.updated, changes.release == current_id, manifest.quads if manifest else 0,
-                                        _data_version(folder), changes, previous))
+                                        str(release_citation(folder).get("version", "")), changes, previous))
     return summaries
 
 
