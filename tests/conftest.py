@@ -34,6 +34,15 @@ def copy_project(destination: Path) -> Path:
     return destination
 
 
+def drop_newest_article(project: Path) -> str:
+    """Delete the project's newest article (its text, metadata and facts file), as a curator removing it would; return its id."""
+    dropped = max((project / "seeds" / "articles").glob("*.yaml")).stem
+    for path in (project / "seeds" / "articles" / f"{dropped}.yaml", project / "seeds" / "articles" / f"{dropped}.txt",
+                 project / "seeds" / "facts" / f"{dropped}.yaml"):
+        path.unlink()
+    return dropped
+
+
 @pytest.fixture(scope="session")
 def release(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Build the project's seeds once, through the CLI, and return the release folder."""

@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pyoxigraph as ox
-from conftest import BASE, copy_project, run_cli
+from conftest import BASE, copy_project, drop_newest_article, run_cli
 
 
 def graph_counts(quads: object) -> dict[str, int]:
@@ -29,9 +29,7 @@ def test_the_oxigraph_bulk_loader_replaces_the_release_graphs_in_a_store_folder(
     del store
 
     project = copy_project(tmp_path / "project")
-    dropped = max((project / "seeds" / "articles").glob("*.yaml")).stem
-    for path in (project / "seeds" / "articles" / f"{dropped}.yaml", project / "seeds" / "articles" / f"{dropped}.txt", project / "seeds" / "facts" / f"{dropped}.yaml"):
-        path.unlink()
+    dropped = drop_newest_article(project)
     assert run_cli("build", "--project", str(project)).returncode == 0
     again = run_cli("publish", "--bulk-loader", "oxigraph", "--to", str(location), "--release", str(project / "dist"))
     assert again.returncode == 0 and "deleted 1 stale graph(s)" in again.stdout, again.stdout + again.stderr

@@ -133,14 +133,21 @@ def test_suggest_refuses_an_unknown_article_and_a_bad_lexicon(project_copy: Path
 
 
 @pytest.fixture(scope="module")
-def rules() -> Any:
+def suggester() -> Any:
+    """generate() over the project's actors and lexicon, returning each candidate's fields."""
     project = Path(__file__).resolve().parent.parent
     vocabulary = read_vocabulary(project)
     actors, errors = read_actors(project, vocabulary)
     assert not errors
     lexicon = read_lexicon(project, vocabulary)
-    return lambda text: [(c.fields["holder"], c.fields["stance"], c.fields["target"], c.fields["polarity"], c.fields["claim"],
-                          c.fields.get("speaker"), c.fields["quote"]) for c in generate(text, actors, lexicon).candidates]
+    return lambda text: [c.fields for c in generate(text, actors, lexicon).candidates]
+
+
+@pytest.fixture(scope="module")
+def rules(suggester: Any) -> Any:
+    """The suggester's candidates as (holder, stance, target, polarity, claim, speaker, quote)."""
+    return lambda text: [(fields["holder"], fields["stance"], fields["target"], fields["polarity"], fields["claim"], fields.get("speaker"), fields["quote"])
+                         for fields in suggester(text)]
 
 
 @pytest.mark.parametrize(("text", "expected"), [
@@ -227,17 +234,6 @@ def test_review_will_not_accept_a_candidate_that_would_break_the_build(emptied: 
 
 
 # ---------------------------------------------------------------- the extended stance model (issue 13)
-
-
-@pytest.fixture(scope="module")
-def suggester() -> Any:
-    """generate() over the project's actors and lexicon, returning each candidate's fields."""
-    project = Path(__file__).resolve().parent.parent
-    vocabulary = read_vocabulary(project)
-    actors, errors = read_actors(project, vocabulary)
-    assert not errors
-    lexicon = read_lexicon(project, vocabulary)
-    return lambda text: [c.fields for c in generate(text, actors, lexicon).candidates]
 
 
 @pytest.mark.parametrize(("text", "modality", "condition"), [

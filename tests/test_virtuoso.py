@@ -17,7 +17,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from conftest import BASE, FIRST_ARTICLE, copy_project, run_cli
+from conftest import BASE, FIRST_ARTICLE, copy_project, drop_newest_article, run_cli
 from server_fixtures import LiveServer, start_server, stop_server
 
 VIRTUOSO = shutil.which("virtuoso-t")
@@ -125,10 +125,7 @@ def test_serve_answers_the_question_from_virtuoso(backed_server: LiveServer) -> 
 
 def test_a_second_publish_without_an_article_removes_its_graph(virtuoso: str, published_release: Path, tmp_path: Path) -> None:
     project = copy_project(tmp_path / "project")
-    dropped = max((project / "seeds" / "articles").glob("*.yaml")).stem
-    for suffix in (".yaml", ".txt"):
-        (project / "seeds" / "articles" / f"{dropped}{suffix}").unlink()
-    (project / "seeds" / "facts" / f"{dropped}.yaml").unlink()
+    dropped = drop_newest_article(project)
     built = run_cli("build", "--project", str(project))
     assert built.returncode == 0, built.stderr
     assert ask(virtuoso, f"ASK {{ GRAPH <{BASE}graph/{dropped}> {{ ?s ?p ?o }} }}")
@@ -188,9 +185,7 @@ def test_the_bulk_loader_loads_every_graph_whole_and_drops_an_article_a_new_rele
     assert store_triples_by_graph(virtuoso, sorted(expected)) == expected
     assert list(load_dir.iterdir()) == [], "the staged files are removed"
     project = copy_project(tmp_path / "project")
-    dropped = max((project / "seeds" / "articles").glob("*.yaml")).stem
-    for path in (project / "seeds" / "articles" / f"{dropped}.yaml", project / "seeds" / "articles" / f"{dropped}.txt", project / "seeds" / "facts" / f"{dropped}.yaml"):
-        path.unlink()
+    dropped = drop_newest_article(project)
     assert run_cli("build", "--project", str(project)).returncode == 0
     again = bulk_publish(project / "dist", virtuoso, load_dir, CREDENTIALS)
     assert again.returncode == 0 and "deleted 1 stale graph(s)" in again.stdout, again.stdout + again.stderr
