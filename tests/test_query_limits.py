@@ -1,9 +1,10 @@
 """Bounds on one query and on the server under many: memory, answer bytes, cache bytes, waiting, stack depth without
 brackets, workers that die, malformed IRIs, relative IRIs. Every test talks to a real server on 127.0.0.1, but the one
-on idle workers, which drives a query pool directly (its idle time is not a setting)."""
+on the query pool's workers (idle, memory, threads, a crash or a time limit shared), which drive a pool directly."""
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import threading
@@ -11,6 +12,7 @@ import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -230,18 +232,30 @@ def test_a_relative_iri_resolves_against_the_service_base(bounded_server: LiveSe
     assert [row["name"]["value"] for row in response.json()["results"]["bindings"]] == ["China"]
 
 
-def test_workers_started_under_load_stop_once_idle_and_the_warm_ones_stay() -> None:
-    import pyoxigraph as ox
+COUNT_20_TO_THE_5 = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l . ?m ?n2 ?o }"
 
-    from linkeddata.serve.engine import QueryRequest
-    from linkeddata.serve.workers import QueryPool
+
+def twenty_subjects() -> Any:
+    import pyoxigraph as ox
 
     store = ox.Store()
     store.extend(ox.Quad(ox.NamedNode(f"https://example.org/s{n}"), ox.NamedNode("https://example.org/p"), ox.Literal("o")) for n in range(20))
+    return store
+
+
+def counted(answer: Any) -> int:
+    return int(json.loads(answer.body)["results"]["bindings"][0]["n"]["value"])
+
+
+def test_workers_started_under_load_stop_once_idle_and_the_warm_ones_stay() -> None:
+    from linkeddata.serve.engine import QueryRequest
+    from linkeddata.serve.workers import QueryPool
+
+    store = twenty_subjects()
     pool = QueryPool(lambda: store, 1, 3, idle_retire_s=0.4)
     try:
         # 20^5 rows to count: long enough (about a second) that the three run at once, each in a worker of its own
-        slow = QueryRequest("SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l . ?m ?n2 ?o }")
+        slow = QueryRequest(COUNT_20_TO_THE_5)
         with ThreadPoolExecutor(3) as clients:
             answers = list(clients.map(lambda _: pool.run_blocking(slow, 60), range(3)))
         assert all(answer.rows == 1 for answer in answers)
@@ -272,3 +286,65 @@ def test_a_worker_that_keeps_more_memory_than_allowed_is_replaced_and_one_within
             assert pool.describe()["workers_replaced"] == replaced, limit_mb
         finally:
             pool.close()
+
+
+def test_a_query_sharing_a_worker_with_one_killed_for_its_time_limit_is_answered_elsewhere() -> None:
+    from linkeddata.serve.engine import QueryRequest
+    from linkeddata.serve.workers import QueryPool, QueryTimeout
+
+    store = twenty_subjects()
+    pool = QueryPool(lambda: store, 1, 1, queries_per_worker=2)  # one worker, two slots: the two queries share it
+    try:
+        runaway = QueryRequest("SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l . ?m ?n2 ?o . ?p ?q ?r . ?s ?t ?u }")
+        with ThreadPoolExecutor(2) as clients:
+            stopped = clients.submit(pool.run_blocking, runaway, 0.5)
+            shared = clients.submit(pool.run_blocking, QueryRequest(COUNT_20_TO_THE_5), 60)  # about a second alone
+            with pytest.raises(QueryTimeout):
+                stopped.result()
+            assert counted(shared.result()) == 20**5
+        assert pool.describe()["workers_replaced"] == 1
+    finally:
+        pool.close()
+
+
+def test_a_query_that_crashes_a_shared_worker_dies_alone_and_the_other_query_is_answered() -> None:
+    from linkeddata.serve.engine import QueryRequest
+    from linkeddata.serve.workers import QueryPool, WorkerDied
+
+    store = twenty_subjects()
+    pool = QueryPool(lambda: store, 1, 1, queries_per_worker=2)
+    try:
+        # Nested past what the engine's recursive parser can hold on its stack (the endpoint's guard refuses it first).
+        overflow = QueryRequest("SELECT * WHERE " + "{" * 20000 + "}" * 20000)
+        with ThreadPoolExecutor(2) as clients:
+            shared = clients.submit(pool.run_blocking, QueryRequest(COUNT_20_TO_THE_5), 60)
+            time.sleep(0.2)
+            crashed = clients.submit(pool.run_blocking, overflow, 60)
+            with pytest.raises(WorkerDied):
+                crashed.result()
+            assert counted(shared.result()) == 20**5
+        # The first death could be either query's; each then ran alone, and only the overflow died again.
+        assert pool.describe()["workers_replaced"] == 2
+        assert counted(pool.run_blocking(QueryRequest(COUNT_20_TO_THE_5), 60)) == 20**5
+    finally:
+        pool.close()
+
+
+def test_one_worker_takes_as_many_queries_at_once_as_it_has_slots() -> None:
+    from linkeddata.serve.engine import QueryRequest
+    from linkeddata.serve.workers import QueryPool
+
+    store = twenty_subjects()
+    pool = QueryPool(lambda: store, 1, 1, queries_per_worker=3)
+    try:
+        with ThreadPoolExecutor(3) as clients:
+            running = [clients.submit(pool.run_blocking, QueryRequest(COUNT_20_TO_THE_5), 60) for _ in range(3)]
+            deadline = time.monotonic() + 10
+            seen = 0
+            while time.monotonic() < deadline and seen < 3:
+                seen = max(seen, pool.describe()["queries_running"])
+                time.sleep(0.01)
+            assert [counted(answer.result()) for answer in running] == [20**5] * 3
+        assert seen == 3 and pool.describe()["busy_workers"] + pool.describe()["idle_workers"] == 1
+    finally:
+        pool.close()

@@ -183,8 +183,9 @@ class PastReleases:
             raise ProtocolError(410, "gone", f"release {folder.name} has no on-disk store (built by an older version); its dumps are still at /release/{folder.name}/dumps/")
         data = open_release_store(folder, manifest)
         settings = state.settings
-        # A past release is read now and then: one warm worker, a second while the first is busy.
-        pool = QueryPool(data.opener(), 1, 2, settings.worker_memory_mb, network=False, query_memory_mb=settings.query_memory_mb)
+        # A past release is read now and then: one warm worker, a second while every slot of the first is taken.
+        pool = QueryPool(data.opener(), 1, 2, settings.worker_memory_mb, network=False, query_memory_mb=settings.query_memory_mb,
+                         queries_per_worker=settings.queries_per_worker)
         log.warning("opened kept release %s (%d quads) for /release/%s/", folder.name, data.quad_count, folder.name)
         return ReleaseView(folder.name, data, pool, settings, state.templates, state.assets, AnswerCache(min(settings.cache_entries, 256), 16 * 1024 * 1024), False)
 

@@ -24,7 +24,8 @@ def new_pool(settings: Settings, data: ServedData) -> QueryPool:
     Workers reach the network only to federate with the allow-list or to ask a remote backend.
     """
     return QueryPool(data.opener(), min(2, settings.query_workers), settings.query_workers, settings.worker_memory_mb,
-                     network=bool(settings.federation_allow_list or settings.sparql_backend), query_memory_mb=settings.query_memory_mb)
+                     network=bool(settings.federation_allow_list or settings.sparql_backend), query_memory_mb=settings.query_memory_mb,
+                     queries_per_worker=settings.queries_per_worker)
 
 
 def follows_release(app: FastAPI) -> bool:

@@ -1,18 +1,26 @@
 """Runs queries in worker processes that can be killed: a time limit that really stops the CPU, and crash isolation.
 
-A Python thread cannot be cancelled and Oxigraph has no query timeout, so each
-query runs in a forked worker holding the store (inherited copy-on-write; the
-in-memory store's pages a worker reads become its own, as the engine writes
-reference counts while reading). A worker that overruns its time limit is killed
-and replaced; a worker that dies (say, a stack overflow deep in the engine) costs
-only its own query. The pool grows up to `max_workers` when every worker is busy,
-so a few runaway queries cannot starve the others, and the workers beyond the
-warm ones stop after a minute without a query.
+A Python thread cannot be cancelled and Oxigraph has no query timeout, so queries run in forked workers
+holding the store (inherited copy-on-write; the in-memory store's pages a worker reads become its own, as
+the engine writes reference counts while reading). A worker runs up to `queries_per_worker` queries at once,
+each on a thread of its own: the engine releases the GIL while it evaluates, and threads share one copy of
+the pages they read, where a process per query copied them again and again and spread them over the CPU's cache.
+
+A query that overruns its time limit gets its worker killed, and the other queries that worker held are sent
+again to another worker, within their own time limits: they did nothing wrong and a read can be repeated.
+A worker that dies of itself (a stack overflow deep in the engine, an allocation past the memory cap) cannot
+say which of its queries did it, so each of them runs again alone in a worker: the culprit then dies alone and
+is told so, and the others get their answers. Memory works the same way: the cap bounds a worker's queries
+together, and a query refused for memory while it shared a worker is tried again alone, with the whole cap.
+
+The pool grows up to `max_workers` processes while every slot is taken, so a few runaway queries cannot starve
+the others, and the workers beyond the warm ones stop after a minute without a query.
 """
 
 from __future__ import annotations
 
 import asyncio
+import itertools
 import logging
 import multiprocessing
 import os
@@ -22,7 +30,7 @@ import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 from typing import Any
 
@@ -108,63 +116,111 @@ def _thread_stack_bytes() -> int:
     return soft if soft != resource.RLIM_INFINITY else 8 * 1024 * 1024
 
 
-def _worker_main(open_store: Callable[[], ox.Store], connection: Connection, memory_limit_mb: float, network: bool, query_memory_mb: float) -> None:
+@dataclass(frozen=True, slots=True)
+class _WorkerConfig:
+    open_store: Callable[[], ox.Store]
+    memory_limit_mb: float
+    network: bool
+    query_memory_mb: float
+    slots: int
+
+
+def _worker_main(config: _WorkerConfig, connection: Connection) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides when workers stop
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
-    # Queries run on a thread of their own, not on the worker's main thread: glibc gives a new thread a malloc
+    # Queries run on threads of their own, never on the worker's main thread: glibc gives a new thread a malloc
     # arena of its own, where the main thread would allocate from the heap the parent filled and fragmented
     # while loading the store (long free lists, and inherited pages copied on write). Measured in a forked
-    # worker over the standard mix at 100,000 facts, alternating: 8-9 % less CPU per query on the thread.
-    # Its stack is as large as the main thread's, which the guard's nesting limits were measured on.
+    # worker over the standard mix at 100,000 facts, alternating: 8-9 % less CPU per query on a thread.
+    # Their stacks are as large as the main thread's, which the guard's nesting limits were measured on.
     threading.stack_size(_thread_stack_bytes())
-    runner = threading.Thread(target=_answer_queries, args=(open_store, connection, memory_limit_mb, network, query_memory_mb), name="linkeddata-query")
+    runner = threading.Thread(target=_answer_queries, args=(config, connection), name="linkeddata-dispatch")
     runner.start()
     runner.join()
 
 
-def _answer_queries(open_store: Callable[[], ox.Store], connection: Connection, memory_limit_mb: float, network: bool, query_memory_mb: float) -> None:
-    # The thread's stack and arena exist by now, so the address-space cap is measured from above them.
-    store = open_store()
-    cap_address_space(query_memory_mb)
-    if not network:
+def _start_query_threads(runners: ThreadPoolExecutor, slots: int) -> None:
+    """Start every query thread now, each with its stack and malloc arena, so they count in the address space measured before the cap."""
+    arrived = threading.Barrier(slots)
+
+    def touch() -> None:
+        bytearray(4096)  # above pymalloc's limit: a malloc, which binds this thread to an arena of its own
+        arrived.wait()
+
+    for started in [runners.submit(touch) for _ in range(slots)]:
+        started.result()
+
+
+def _answer_queries(config: _WorkerConfig, connection: Connection) -> None:
+    store = config.open_store()
+    runners = ThreadPoolExecutor(config.slots, thread_name_prefix="linkeddata-query")
+    _start_query_threads(runners, config.slots)
+    cap_address_space(config.query_memory_mb)
+    if not config.network:
         try:
-            forbid_network()  # TSYNC: the main thread, waiting in join(), is covered too
+            forbid_network()  # TSYNC: every thread of the worker is covered, those waiting included
         except SandboxUnavailable as why:
             log.warning("query workers keep their network (the query guard alone stops SERVICE): %s", why)
-    memory = MemoryWatch(memory_limit_mb)
+    memory = MemoryWatch(config.memory_limit_mb)
+    replies = threading.Lock()
+
+    def answer(ticket: int, request: QueryRequest) -> None:
+        try:
+            reply = _evaluate_reply(store, request, config.query_memory_mb)
+        except BaseException:
+            # Nothing expected gets here; a worker in an unknown state ends, as a single-threaded one would have,
+            # and the pool sends its queries again, each alone.
+            log.exception("query worker failed")
+            os._exit(70)
+        # A worker keeps what its largest queries made the allocator hold; past the limit it retires.
+        retire = memory.over_limit()
+        with replies:
+            connection.send((ticket, *reply, retire))
+
     while True:
         try:
-            request = connection.recv()
+            ticket, request = connection.recv()
         except (EOFError, OSError):
             return
-        try:
-            reply: tuple[str, Any] = ("ok", evaluate(store, request))
-        except QueryRejected as rejected:
-            reply = ("rejected", (rejected.reason, rejected.message))
-        except SyntaxError as error:
-            reply = ("syntax", str(error))
-        except PermissionError:
-            # Only the sandbox denies anything in a worker: the engine tried to open a network connection.
-            reply = ("network", "the query tried to reach the network")
-        except MemoryError:
-            reply = ("memory", f"the query needed more than the {query_memory_mb:g} MiB of memory a query may use")
-        except (OSError, ValueError, TypeError, RuntimeError) as error:
-            reply = ("engine", str(error))
-        # A worker keeps what its largest query made the allocator hold; past the limit it retires.
-        connection.send((*reply, memory.over_limit()))
+        runners.submit(answer, ticket, request)
 
 
-@dataclass(slots=True)
+def _evaluate_reply(store: ox.Store, request: QueryRequest, query_memory_mb: float) -> tuple[str, Any]:
+    try:
+        return "ok", evaluate(store, request)
+    except QueryRejected as rejected:
+        return "rejected", (rejected.reason, rejected.message)
+    except SyntaxError as error:
+        return "syntax", str(error)
+    except PermissionError:
+        # Only the sandbox denies anything in a worker: the engine tried to open a network connection.
+        return "network", "the query tried to reach the network"
+    except MemoryError:
+        return "memory", f"the query needed more than the {query_memory_mb:g} MiB of memory a query may use"
+    except (OSError, ValueError, TypeError, RuntimeError) as error:
+        return "engine", str(error)
+
+
+@dataclass(slots=True, eq=False)
+class _Ticket:
+    """One query sent to a worker: the worker's reply, or how the worker ended while it held the query."""
+
+    request: QueryRequest
+    done: threading.Event = field(default_factory=threading.Event)
+    outcome: tuple[str, Any] = ("", None)  # (status, payload); "resend" or "died" when the worker ended first
+    shared: bool = False  # another query was in the same worker at some point while this one ran
+
+
+@dataclass(slots=True, eq=False)
 class _Worker:
     process: Any
     connection: Connection
+    pending: dict[int, _Ticket] = field(default_factory=dict)
+    sending: threading.Lock = field(default_factory=threading.Lock)
     idle_since: float = 0.0
-
-    def kill(self) -> None:
-        if self.process.is_alive():
-            os.kill(self.process.pid, signal.SIGKILL)
-        self.process.join(timeout=5)
-        self.connection.close()
+    retiring: bool = False  # takes no new query; stopped once its last one is answered
+    alone: bool = False  # runs one query that must not share it
+    stopping: bool = False  # the pool killed it on purpose (a time limit, retirement, shutdown)
 
 
 class QueryPool:
@@ -174,25 +230,23 @@ class QueryPool:
     """
 
     def __init__(self, open_store: Callable[[], ox.Store], min_workers: int, max_workers: int, memory_limit_mb: float = 512,
-                 *, network: bool = False, query_memory_mb: float = 0, idle_retire_s: float = 60.0) -> None:
-        self._open_store = open_store
-        self._memory_limit_mb = memory_limit_mb
-        self._network = network
-        self._query_memory_mb = query_memory_mb
-        # Threads only wait (for a worker, then on its pipe); enough of them that a query never waits for a thread,
-        # so its deadline is the only thing that bounds how long it waits.
-        self._waiters = ThreadPoolExecutor(max_workers=max(64, 8 * max_workers), thread_name_prefix="linkeddata-query-wait")
+                 *, network: bool = False, query_memory_mb: float = 0, idle_retire_s: float = 60.0, queries_per_worker: int = 1) -> None:
+        self._config = _WorkerConfig(open_store, memory_limit_mb, network, query_memory_mb, max(1, queries_per_worker))
+        self._slots = self._config.slots
         self._min = max(1, min_workers)
         self._max = max(self._min, max_workers)
-        self._idle: list[_Worker] = []
-        self._busy = 0
-        self._lock = threading.Lock()
-        self._available = threading.Semaphore(self._max)
+        # Threads only wait (for a slot, then for the answer); enough of them that a query never waits for a thread,
+        # so its deadline is the only thing that bounds how long it waits.
+        self._waiters = ThreadPoolExecutor(max_workers=max(64, 8 * self._max * self._slots), thread_name_prefix="linkeddata-query-wait")
+        self._changed = threading.Condition()
+        self._workers: list[_Worker] = []
+        self._starting = 0
+        self._tickets = itertools.count()
         self.started = time.monotonic()
         self.queries_run = 0
         self.workers_replaced = 0
         for _ in range(self._min):
-            self._idle.append(self._spawn())
+            self._workers.append(self._spawn())
         # Each worker ends up with a private copy of the in-memory store's pages it reads (the engine writes reference
         # counts as it goes: about 330 MiB a worker at 100,000 facts), so workers beyond the warm ones stop once idle a while.
         self._idle_retire_s = idle_retire_s
@@ -201,75 +255,162 @@ class QueryPool:
 
     def _spawn(self) -> _Worker:
         parent_end, child_end = _FORK.Pipe()
-        process = _FORK.Process(target=_worker_main, args=(self._open_store, child_end, self._memory_limit_mb, self._network, self._query_memory_mb), daemon=True, name="linkeddata-query")
+        process = _FORK.Process(target=_worker_main, args=(self._config, child_end), daemon=True, name="linkeddata-query")
         process.start()
         child_end.close()
-        return _Worker(process, parent_end)
+        worker = _Worker(process, parent_end, idle_since=time.monotonic())
+        threading.Thread(target=self._read_replies, args=(worker,), name="linkeddata-query-replies", daemon=True).start()
+        return worker
 
-    def _acquire(self, timeout_s: float) -> _Worker:
-        if not self._available.acquire(timeout=max(timeout_s, 0.0)):
-            raise QueryTimeout  # every worker stayed busy for the whole time limit
-        with self._lock:
-            self._busy += 1
-            if self._idle:
-                return self._idle.pop()
-        return self._spawn()
+    def _read_replies(self, worker: _Worker) -> None:
+        """Hand each reply of `worker` to its ticket; when the worker ends, settle every ticket it still held."""
+        while True:
+            try:
+                ticket_id, status, payload, retire = worker.connection.recv()
+            except (EOFError, OSError):
+                break
+            with self._changed:
+                ticket = worker.pending.pop(ticket_id, None)
+                worker.retiring |= retire or status == "memory"
+                if not worker.pending:
+                    worker.idle_since = time.monotonic()
+                finished = worker.retiring and not worker.pending
+                self._changed.notify_all()
+            if ticket is not None:
+                ticket.outcome = (status, payload)
+                ticket.done.set()
+            if finished:
+                self._stop(worker, replace=True)
+        self._ended(worker)
 
-    def _release(self, worker: _Worker | None) -> None:
-        with self._lock:
-            self._busy -= 1
-            if worker is not None and len(self._idle) + self._busy < self._max:
+    def _ended(self, worker: _Worker) -> None:
+        worker.process.join(timeout=5)
+        worker.connection.close()
+        with self._changed:
+            deliberate = worker.stopping
+            if worker in self._workers:
+                self._workers.remove(worker)
+            held, worker.pending = list(worker.pending.values()), {}
+            needs_spare = not self._closed.is_set() and len(self._workers) + self._starting < self._min
+            if needs_spare:
+                self._starting += 1
+            self._changed.notify_all()
+        if not deliberate and not self._closed.is_set():
+            self.workers_replaced += 1
+        reason = self._death_reason(worker)
+        for ticket in held:
+            ticket.outcome = ("resend", None) if deliberate else ("died", reason)
+            ticket.done.set()
+        if needs_spare:
+            self._add_worker()
+
+    def _add_worker(self) -> None:
+        """Start a worker for a place reserved in `_starting` and put it in the pool."""
+        try:
+            worker = self._spawn()
+        except BaseException:
+            with self._changed:
+                self._starting -= 1
+                self._changed.notify_all()
+            raise
+        with self._changed:
+            self._starting -= 1
+            self._workers.append(worker)
+            self._changed.notify_all()
+
+    def _stop(self, worker: _Worker, *, replace: bool) -> None:
+        """Kill `worker` on purpose; its reader thread then settles what it held (to be sent again) and starts a spare if needed."""
+        with self._changed:
+            if worker.stopping:
+                return
+            worker.stopping = True
+        if replace:
+            self.workers_replaced += 1
+        if worker.process.is_alive():
+            try:
+                os.kill(worker.process.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+
+    def _take_slot(self, ticket: _Ticket, alone: bool, deadline: float) -> tuple[_Worker, int]:
+        """Put `ticket` in the least busy worker with a free slot (an empty one, kept to itself, when `alone`); start one if allowed."""
+        ticket_id = next(self._tickets)
+        with self._changed:
+            while True:
+                if self._closed.is_set():
+                    raise WorkerDied("the server is stopping")
+                usable = [worker for worker in self._workers
+                          if not (worker.retiring or worker.stopping or worker.alone) and worker.process.is_alive()
+                          and len(worker.pending) < (1 if alone else self._slots) and not (alone and worker.pending)]
+                if usable:
+                    worker = min(usable, key=lambda candidate: len(candidate.pending))
+                    worker.alone = alone
+                    ticket.shared |= bool(worker.pending)
+                    for other in worker.pending.values():
+                        other.shared = True
+                    worker.pending[ticket_id] = ticket
+                    return worker, ticket_id
+                if len(self._workers) + self._starting < self._max:
+                    self._starting += 1
+                    self._changed.release()
+                    try:
+                        self._add_worker()
+                    finally:
+                        self._changed.acquire()
+                    continue
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    raise QueryTimeout  # every slot stayed taken for the whole time limit
+                self._changed.wait(remaining)
+
+    def _settle(self, worker: _Worker, ticket_id: int, ticket: _Ticket) -> None:
+        """Forget `ticket` in `worker` after a reply or a failure; a worker kept to one query becomes shareable again."""
+        with self._changed:
+            worker.pending.pop(ticket_id, None)
+            if not worker.pending:
+                worker.alone = False
                 worker.idle_since = time.monotonic()
-                self._idle.append(worker)
-                worker = None
-        if worker is not None:
-            worker.kill()
-        self._available.release()
+            self._changed.notify_all()
 
     def _exchange(self, request: QueryRequest, deadline: float) -> tuple[str, Any]:
-        # The time limit covers waiting for a free worker too, so a client never waits longer than it.
-        worker = self._acquire(deadline - time.monotonic())
-        for _ in range(self._max):
-            if worker.process.is_alive():
-                break
-            # An idle worker died between queries (killed from outside): that is no fault of this query.
-            self._replace(worker)
-            worker = self._acquire(deadline - time.monotonic())
-        try:
-            worker.connection.send(request)
-            if not worker.connection.poll(max(deadline - time.monotonic(), 0.0)):
-                raise QueryTimeout
-            status, payload, retire = worker.connection.recv()
-        except QueryTimeout:
-            self._replace(worker)
-            raise
-        except (EOFError, OSError, BrokenPipeError):
-            reason = self._death_reason(worker)
-            self._replace(worker)
-            raise WorkerDied(reason) from None
-        except BaseException:
-            self._replace(worker)
-            raise
-        self.queries_run += 1
-        if retire or status == "memory":
-            self._replace(worker)
-        else:
-            self._release(worker)
-        return status, payload
+        # The time limit covers waiting for a slot and any second try, so a client never waits longer than it.
+        alone = False
+        while True:
+            ticket = _Ticket(request)
+            worker, ticket_id = self._take_slot(ticket, alone, deadline)
+            try:
+                with worker.sending:
+                    worker.connection.send((ticket_id, request))
+            except (OSError, ValueError):
+                ticket.outcome = ("resend", None)  # the worker ended before it got the query: no fault of this query
+                ticket.done.set()
+            if not ticket.done.wait(max(deadline - time.monotonic(), 0.0)):
+                with self._changed:
+                    still_running = worker.pending.get(ticket_id) is ticket
+                if still_running:
+                    self._stop(worker, replace=True)  # its other queries are sent again by their own threads
+                    self._settle(worker, ticket_id, ticket)
+                    raise QueryTimeout
+                ticket.done.wait()
+            self._settle(worker, ticket_id, ticket)
+            status, payload = ticket.outcome
+            if status == "resend":
+                continue
+            if status == "died" or (status == "memory" and ticket.shared):
+                if ticket.shared and not alone:
+                    alone = True  # which of the worker's queries did it is unknown: this one runs again with no company
+                    continue
+                if status == "died":
+                    raise WorkerDied(payload)
+            self.queries_run += 1
+            return status, payload
 
     def _death_reason(self, worker: _Worker) -> str:
         worker.process.join(timeout=1)
-        if worker.process.exitcode == -signal.SIGABRT and self._query_memory_mb > 0:
+        if worker.process.exitcode == -signal.SIGABRT and self._config.query_memory_mb > 0:
             # The engine aborts when an allocation fails, which under the address-space cap means the query outgrew it.
-            return f"the query needed more than the {self._query_memory_mb:g} MiB of memory a query may use"
+            return f"the query needed more than the {self._config.query_memory_mb:g} MiB of memory a query may use"
         return ""
-
-    def _replace(self, worker: _Worker) -> None:
-        worker.kill()
-        self.workers_replaced += 1
-        with self._lock:
-            needs_spare = len(self._idle) + self._busy - 1 < self._min
-        self._release(self._spawn() if needs_spare else None)
 
     def run_blocking(self, request: QueryRequest, timeout_s: float, deadline: float | None = None) -> QueryAnswer:
         """Return the answer to one query, waiting in the calling thread; raises the errors of `run`."""
@@ -292,25 +433,30 @@ class QueryPool:
     def _retire_idle_workers(self) -> None:
         while not self._closed.wait(self._idle_retire_s / 4):
             cutoff = time.monotonic() - self._idle_retire_s
-            with self._lock:
-                spare = len(self._idle) + self._busy - self._min
-                # _acquire pops the most recently used worker, so the longest idle ones sit at the front.
-                stale = [worker for worker in self._idle[:max(spare, 0)] if 0 < worker.idle_since < cutoff]
-                self._idle = [worker for worker in self._idle if all(worker is not old for old in stale)]
+            with self._changed:
+                idle = sorted((worker for worker in self._workers if not worker.pending and not worker.stopping), key=lambda worker: worker.idle_since)
+                spare = len(self._workers) - self._min
+                stale = [worker for worker in idle[:max(spare, 0)] if worker.idle_since < cutoff]
+                for worker in stale:
+                    self._workers.remove(worker)
             for worker in stale:
-                worker.kill()
+                self._stop(worker, replace=False)
 
     def close(self) -> None:
         """Stop every worker."""
         self._closed.set()
-        with self._lock:
-            workers, self._idle = self._idle, []
+        with self._changed:
+            workers, self._workers = self._workers, []
         for worker in workers:
-            worker.kill()
+            self._stop(worker, replace=False)
+        for worker in workers:
+            worker.process.join(timeout=5)
         self._waiters.shutdown(wait=False, cancel_futures=True)
 
     def describe(self) -> dict[str, int]:
         """Return counters for the health endpoint."""
-        with self._lock:
-            return {"idle_workers": len(self._idle), "busy_workers": self._busy, "max_workers": self._max,
+        with self._changed:
+            busy = sum(1 for worker in self._workers if worker.pending)
+            return {"idle_workers": len(self._workers) - busy, "busy_workers": busy, "max_workers": self._max,
+                    "queries_per_worker": self._slots, "queries_running": sum(len(worker.pending) for worker in self._workers),
                     "queries_run": self.queries_run, "workers_replaced": self.workers_replaced}
