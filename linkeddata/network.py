@@ -91,52 +91,78 @@ def layout(nodes: list[dict[str, Any]], edges: list[dict[str, Any]], size: float
     ids = [node["id"] for node in nodes]
     if not ids:
         return {}
-    position = {node: [rng.uniform(0, size), rng.uniform(0, size)] for node in ids}
+    start = [(rng.uniform(0, size), rng.uniform(0, size)) for _ in ids]
+    xs, ys = [x for x, _ in start], [y for _, y in start]
     ideal = size / math.sqrt(len(ids)) * 0.9
-    pairs = sorted({(e["source"], e["target"]) for e in edges if e["source"] != e["target"]})
+    index = {node: number for number, node in enumerate(ids)}
+    pairs = [(index[a], index[b]) for a, b in sorted({(e["source"], e["target"]) for e in edges if e["source"] != e["target"]})]
     temperature = size / 10
     # Each round compares every pair of actors: bound the work so a build never spends minutes drawing.
     for _ in range(max(20, min(LAYOUT_ROUNDS, LAYOUT_PAIR_BUDGET // (len(ids) * len(ids))))):
-        shift = {node: [0.0, 0.0] for node in ids}
-        for i, a in enumerate(ids):
-            ax, ay = position[a]
-            for b in ids[i + 1 :]:
-                dx, dy = ax - position[b][0], ay - position[b][1]
-                distance = max(math.hypot(dx, dy), 0.01)
-                force = ideal * ideal / distance
-                shift[a][0] += dx / distance * force
-                shift[a][1] += dy / distance * force
-                shift[b][0] -= dx / distance * force
-                shift[b][1] -= dy / distance * force
-        for a, b in pairs:
-            dx, dy = position[a][0] - position[b][0], position[a][1] - position[b][1]
-            distance = max(math.hypot(dx, dy), 0.01)
-            force = distance * distance / ideal
-            shift[a][0] -= dx / distance * force
-            shift[a][1] -= dy / distance * force
-            shift[b][0] += dx / distance * force
-            shift[b][1] += dy / distance * force
-        for node in ids:
-            dx, dy = shift[node]
+        shift_x, shift_y = _repulsion(xs, ys, ideal * ideal)
+        _attract(xs, ys, shift_x, shift_y, pairs, ideal)
+        for node in range(len(ids)):
+            dx, dy = shift_x[node], shift_y[node]
             length = max(math.hypot(dx, dy), 0.01)
             step = min(length, temperature)
-            position[node][0] = min(size, max(0.0, position[node][0] + dx / length * step))
-            position[node][1] = min(size, max(0.0, position[node][1] + dy / length * step))
+            xs[node] = min(size, max(0.0, xs[node] + dx / length * step))
+            ys[node] = min(size, max(0.0, ys[node] + dy / length * step))
         temperature *= 0.97
-    _separate(position, ids, min(size / 6.5, ideal * 0.8), size)
-    return {node: Point(round(position[node][0], 1), round(position[node][1], 1)) for node in ids}
+    _separate(xs, ys, min(size / 6.5, ideal * 0.8), size)
+    return {node: Point(round(xs[number], 1), round(ys[number], 1)) for number, node in enumerate(ids)}
 
 
-def _separate(position: dict[str, list[float]], ids: list[str], gap: float, size: float) -> None:
+# The loops below are the build's hottest pure Python (every pair of actors, every round): they work on lists of
+# floats by index, and each force is computed once for both of its ends, in the order and with the operations the
+# dict-based version used, so the drawing stays the same to the last bit.
+def _repulsion(xs: list[float], ys: list[float], ideal_squared: float) -> tuple[list[float], list[float]]:
+    """Return each actor's push away from every other (all pairs, each once)."""
+    count = len(xs)
+    shift_x, shift_y = [0.0] * count, [0.0] * count
+    hypot = math.hypot
+    for a in range(count):
+        ax, ay = xs[a], ys[a]
+        own_x, own_y = shift_x[a], shift_y[a]
+        for b in range(a + 1, count):
+            dx, dy = ax - xs[b], ay - ys[b]
+            distance = hypot(dx, dy)
+            if distance < 0.01:
+                distance = 0.01
+            force = ideal_squared / distance
+            push_x, push_y = dx / distance * force, dy / distance * force
+            own_x += push_x
+            own_y += push_y
+            shift_x[b] -= push_x
+            shift_y[b] -= push_y
+        shift_x[a], shift_y[a] = own_x, own_y
+    return shift_x, shift_y
+
+
+def _attract(xs: list[float], ys: list[float], shift_x: list[float], shift_y: list[float], pairs: list[tuple[int, int]], ideal: float) -> None:
+    """Add to each shift the pull along the edges between actors."""
+    for a, b in pairs:
+        dx, dy = xs[a] - xs[b], ys[a] - ys[b]
+        distance = max(math.hypot(dx, dy), 0.01)
+        force = distance * distance / ideal
+        pull_x, pull_y = dx / distance * force, dy / distance * force
+        shift_x[a] -= pull_x
+        shift_y[a] -= pull_y
+        shift_x[b] += pull_x
+        shift_y[b] += pull_y
+
+
+def _separate(xs: list[float], ys: list[float], gap: float, size: float) -> None:
     """Push apart actors closer than `gap`, so no node (or its label) sits on another (issue 15: the US on top of Kosovo)."""
-    if len(ids) * len(ids) > LAYOUT_PAIR_BUDGET // 10:
+    count = len(xs)
+    if count * count > LAYOUT_PAIR_BUDGET // 10:
         return
+    hypot = math.hypot
     for _ in range(50):
         moved = False
-        for i, a in enumerate(ids):
-            for b in ids[i + 1 :]:
-                dx, dy = position[a][0] - position[b][0], position[a][1] - position[b][1]
-                distance = math.hypot(dx, dy)
+        for a in range(count):
+            for b in range(a + 1, count):
+                dx, dy = xs[a] - xs[b], ys[a] - ys[b]
+                distance = hypot(dx, dy)
                 if distance >= gap:
                     continue
                 moved = True
@@ -144,15 +170,15 @@ def _separate(position: dict[str, list[float]], ids: list[str], gap: float, size
                     dx, dy, distance = 1.0, 0.0, 1.0
                 push = (gap - distance) / 2
                 for node, sign in ((a, 1), (b, -1)):
-                    position[node][0] = min(size, max(0.0, position[node][0] + sign * dx / distance * push))
-                    position[node][1] = min(size, max(0.0, position[node][1] + sign * dy / distance * push))
+                    xs[node] = min(size, max(0.0, xs[node] + sign * dx / distance * push))
+                    ys[node] = min(size, max(0.0, ys[node] + sign * dy / distance * push))
         if not moved:
             return
 
 
-def with_positions(elements: dict[str, list[dict[str, Any]]]) -> dict[str, list[dict[str, Any]]]:
-    """Return the elements with each node's deterministic place (x, y in 0..1): the same release draws the same picture."""
-    positions = layout(elements["nodes"], elements["edges"])
+def with_positions(elements: dict[str, list[dict[str, Any]]], positions: dict[str, Point] | None = None) -> dict[str, list[dict[str, Any]]]:
+    """Return the elements with each node's deterministic place (x, y in 0..1; `positions` when already laid out): the same release draws the same picture."""
+    positions = positions if positions is not None else layout(elements["nodes"], elements["edges"])
     nodes = [{**node, "x": round(positions[node["id"]].x / 1000, 4), "y": round(positions[node["id"]].y / 1000, 4)} for node in elements["nodes"]]
     return {"nodes": nodes, "edges": elements["edges"]}
 
@@ -171,10 +197,11 @@ def _edge_offsets(edges: list[dict[str, Any]]) -> dict[str, float]:
     return offsets
 
 
-def render_svg(elements: dict[str, list[dict[str, Any]]], title: str) -> str:
-    """Return the network as a standalone SVG: nodes sized by degree and filled by kind, edges coloured by stance, negated dashed, a legend."""
+def render_svg(elements: dict[str, list[dict[str, Any]]], title: str, positions: dict[str, Point] | None = None) -> str:
+    """Return the network as a standalone SVG (laid out at `positions` when given): nodes sized by degree and filled by kind,
+    edges coloured by stance, negated dashed, a legend."""
     nodes, edges = elements["nodes"], elements["edges"]
-    positions = layout(nodes, edges)
+    positions = positions if positions is not None else layout(nodes, edges)
     margin, size = 150, 1000
     width = size + 2 * margin
     legend_height = 110
@@ -236,9 +263,9 @@ def _svg_legend(left: int, top: int) -> list[str]:
     return lines
 
 
-def network_json(elements: dict[str, list[dict[str, Any]]]) -> str:
-    """Return the network data, with each node's deterministic place, as small, deterministic JSON."""
-    return json.dumps(with_positions(elements), ensure_ascii=False, sort_keys=True, indent=1) + "\n"
+def network_json(elements: dict[str, list[dict[str, Any]]], positions: dict[str, Point] | None = None) -> str:
+    """Return the network data, with each node's deterministic place (`positions` when already laid out), as small, deterministic JSON."""
+    return json.dumps(with_positions(elements, positions), ensure_ascii=False, sort_keys=True, indent=1) + "\n"
 
 
 def network_table(elements: dict[str, list[dict[str, Any]]], focus: str | None = None) -> list[dict[str, Any]]:
