@@ -51,7 +51,7 @@ from linkeddata.release.files import (
     STORE_DIR,
     UNION_FILE,
 )
-from linkeddata.release.store import finish_release_store, start_release_store
+from linkeddata.release.store import finish_release_store, load_dataset_and_ontology, start_release_store
 from linkeddata.settings import Settings
 
 BUILD_LOCK = ".build.lock"
@@ -238,7 +238,15 @@ def _checksums(folder: Path, known: dict[Path, FileDigest] | None = None) -> str
     return "".join(lines)
 
 
-def write_release(checked: CheckedProject, settings: Settings, folder: Path, previous: Path | None = None) -> None:
+TABLES_IN_MEMORY_MAX_QUADS = 1_000_000
+"""Up to this many quads (about 24,000 facts) the tables and nanopublications are queried from an in-memory copy of
+the dataset, not from the release's on-disk store. At 10,000 facts (423,014 quads) its queries take 1.0 s of CPU
+instead of 5.4 s (RocksDB), loading it takes 1.5 s beside the on-disk bulk load instead of waiting for it, and it
+holds 150 MiB (266 MiB while loading); above this size it would hold gigabytes (about 12 GiB at a million facts)."""
+
+
+def write_release(checked: CheckedProject, settings: Settings, folder: Path, previous: Path | None = None, *,
+                  tables_in_memory_max_quads: int = TABLES_IN_MEMORY_MAX_QUADS) -> None:
     """Write every file of a release into `folder`, beside the canonical dumps check_project put there;
     `previous` is the release it replaces, for diff.json/diff.txt."""
     project = settings.project_dir
@@ -260,18 +268,23 @@ def write_release(checked: CheckedProject, settings: Settings, folder: Path, pre
     elements = results.network.elements()
     results.drop_network_and_facts()  # the dumps and the store's bulk load come next, and need memory of their own
     # Everything below until the store is loaded runs at once, on both cores: the store's bulk load in a thread
-    # (Oxigraph releases the GIL), the network drawing (pure Python) and the dumps in the writer processes.
-    # The tables and nanopublications are queried from the store as soon as it is loaded, while the writers work.
+    # (Oxigraph releases the GIL), the network drawing (pure Python) and the dumps in the writer processes. The
+    # tables and nanopublications are queried, while the writers work, from an in-memory copy of the dataset loaded
+    # beside the on-disk store (a small release), else from the on-disk store once it is loaded.
     data_digest = file_digest(folder / DATA_FILE)
-    with ThreadPoolExecutor(max_workers=2) as side, dump_writers() as writers:
-        loaded = side.submit(load_and_tabulate, folder, checked.seeds, settings.base_iri, data_digest.sha256)
+    with ThreadPoolExecutor(max_workers=4) as side, dump_writers() as writers:
+        stored = side.submit(start_release_store, folder)
+        queried = side.submit(load_dataset_and_ontology, ox.Store(), folder) if results.canonical.quads <= tables_in_memory_max_quads else stored
+        tabulated = side.submit(tabulate, queried, checked.seeds, settings.base_iri, folder, data_digest.sha256)
         documented = side.submit(document_ontology, project / "ontology" / "linkeddata.ttl")
         drawn = writers.submit(write_network_files, elements, folder)
         del elements
         digests = write_dumps(folder, results.canonical, settings.base_iri, context, writers=writers)
         drawn.result()
         (folder / "ontology.html").write_bytes(documented.result())
-        store, extras = loaded.result()
+        extras = tabulated.result()
+        del queried  # the in-memory copy, when there is one
+        store = stored.result()
     (folder / "context.jsonld").write_text(json.dumps(context, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
     digests.update(extras)
     (folder / "articles").mkdir()
@@ -312,11 +325,10 @@ def refuse_silent_removals(difference: ReleaseDiff, seeds: Seeds, previous: Path
         raise InputErrors(errors)
 
 
-def load_and_tabulate(folder: Path, seeds: Seeds, base_iri: str, data_sha256: str) -> tuple[ox.Store, dict[Path, FileDigest]]:
-    """Bulk-load the release's store, then write the tables and nanopublications from it; return it and their digests."""
-    store = start_release_store(folder)
-    extras = write_tables_and_nanopubs(store, seeds, base_iri, folder, data_sha256)
-    return store, {path: file_digest(path) for path in extras}
+def tabulate(loading: Future[ox.Store], seeds: Seeds, base_iri: str, folder: Path, data_sha256: str) -> dict[Path, FileDigest]:
+    """Write the tables and nanopublications from the store `loading` gives once loaded; return their digests."""
+    paths = write_tables_and_nanopubs(loading.result(), seeds, base_iri, folder, data_sha256)
+    return {path: file_digest(path) for path in paths}
 
 
 def write_tables_and_nanopubs(store: ox.Store, seeds: Seeds, base_iri: str, folder: Path, data_sha256: str) -> list[Path]:

@@ -38,10 +38,13 @@ def load_release_context(store: ox.Store, folder: Path, base_iri: str) -> None:
 def start_release_store(folder: Path) -> ox.Store:
     """Open `folder/store` (RocksDB) holding the release's dataset and its ontology (as its own graph).
 
-    The build queries it for the tables and nanopublications before the VoID description, which lists
-    them, exists; finish_release_store adds the description. One bulk load serves both.
+    The VoID description, which lists the tables and nanopublications, comes last: finish_release_store adds it.
     """
-    store = ox.Store(str(folder / STORE_DIR))
+    return load_dataset_and_ontology(ox.Store(str(folder / STORE_DIR)), folder)
+
+
+def load_dataset_and_ontology(store: ox.Store, folder: Path) -> ox.Store:
+    """Bulk-load a release's dataset and load its ontology (as its own graph) into `store`; return `store`."""
     store.bulk_load(path=str(folder / DATA_FILE), format=ox.RdfFormat.N_QUADS)
     store.load(path=str(folder / ONTOLOGY_FILE), format=ox.RdfFormat.TURTLE, to_graph=ox.NamedNode(ONTOLOGY_IRI))
     return store
