@@ -4,7 +4,8 @@
 
 Each size gets a project from benchmarks/gen_seeds.py (same seed, same bytes) and one build through the
 installed CLI in a child process; peak memory is the build process's maximum resident set size and the
-largest summed PSS of its process tree (dump writers and GNU sort included). Then the release
+largest summed PSS of its process tree (dump writers and GNU sort included); CPU seconds are the
+tree's user + system time (less skewed by other processes than the wall time). Then the release
 is served twice, `--store-mode memory` (the N-Quads dump bulk-loaded) and `--store-mode disk` (the
 release's on-disk store opened read-only): start-up is the time from launch to the first answered
 `ASK { ?s ?p ?o }`, memory the server's process tree (RSS and PSS) after that answer and after the
@@ -70,6 +71,45 @@ class ForeignLoad:
         return "; ".join(f"{cpu:.0f} core-s {cmd[:60]}" for cmd, cpu in busiest)
 
 
+class TreeCpu:
+    """Samples, in a thread, the CPU seconds (user + system) of every process of one tree, each at its last sighting.
+
+    Their sum is the build's CPU time, a figure other processes on the machine skew far less than wall time. It is
+    a floor: a process that ends between two samples loses what it used since the last one (at most `every_s`)."""
+
+    def __init__(self, pid: int, every_s: float = 0.2) -> None:
+        self.pid, self.every_s = pid, every_s
+        self.seconds: dict[int, float] = {}
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        from endpoint import process_tree  # a sibling script: the same process tree as the memory readings
+
+        ticks = os.sysconf("SC_CLK_TCK")
+        while not self._stop.is_set():
+            for pid in process_tree(self.pid):
+                try:
+                    stat = Path(f"/proc/{pid}/stat").read_text()
+                except OSError:
+                    continue
+                fields = stat[stat.rindex(")") + 2:].split()
+                self.seconds[pid] = (int(fields[11]) + int(fields[12])) / ticks
+            self._stop.wait(self.every_s)
+
+    def __enter__(self) -> Self:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def total(self) -> float:
+        """Return the CPU seconds of every process seen in the tree."""
+        return sum(self.seconds.values())
+
+
 def time_bulk_loads(nquads: Path, workdir: Path, repeats: int = 3) -> dict[str, float]:
     """Return the median seconds of Oxigraph's bulk loader on `nquads`, into memory and into an on-disk store (each in a child process)."""
     script = ("import sys, time, pyoxigraph as ox\n"
@@ -102,7 +142,7 @@ def build_once(project: Path) -> dict[str, object]:
     started = time.perf_counter()
     process = subprocess.Popen([sys.executable, "-m", "linkeddata", "build", "--project", str(project), "--out", str(project / "dist")],
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    with MemorySampler(process.pid, every_s=0.2) as sampler, ForeignLoad(process.pid) as foreign:
+    with MemorySampler(process.pid, every_s=0.2) as sampler, ForeignLoad(process.pid) as foreign, TreeCpu(process.pid) as cpu:
         stdout, stderr = process.communicate()
     wall = time.perf_counter() - started
     if process.returncode != 0:
@@ -112,7 +152,7 @@ def build_once(project: Path) -> dict[str, object]:
     quads = re.search(r"(\d+) quads", stdout)
     size = sum(path.stat().st_size for path in (project / "dist").resolve().rglob("*") if path.is_file())
     return {"wall_s": wall, "peak_mib": peak_kib / 1024, "tree_pss_mib": sampler.peak["pss_kb"] / 1024, "stages": stages,
-            "quads": int(quads.group(1)) if quads else 0, "release_mb": size / 1e6, "foreign": foreign.summary()}
+            "quads": int(quads.group(1)) if quads else 0, "release_mb": size / 1e6, "foreign": foreign.summary(), "cpu_s": cpu.total()}
 
 
 def serve_once(release: Path, mode: str) -> dict[str, float]:
@@ -164,13 +204,13 @@ def main() -> None:
     parser.add_argument("--store-modes", nargs="+", choices=("memory", "disk"), default=["memory", "disk"],
                         help="serve start-up modes to measure (memory mode loads the whole dump: ~12 GiB at 1M facts)")
     args = parser.parse_args()
-    print(f"{'facts':>9} {'quads':>10} {'wall s':>8} {'peak MiB':>9} {'tree PSS':>9} {'release MB':>10}  stages (s)")
+    print(f"{'facts':>9} {'quads':>10} {'wall s':>8} {'CPU s':>7} {'peak MiB':>9} {'tree PSS':>9} {'release MB':>10}  stages (s)")
     for facts in args.facts:
         project = args.workdir / f"seeds-{facts}"
         subprocess.run([sys.executable, str(HERE / "gen_seeds.py"), "--facts", str(facts), "--out", str(project)], check=True, capture_output=True)
         figures = build_once(project)
         stages = ", ".join(f"{name.split(' ')[0]} {seconds:.1f}" for name, seconds in figures["stages"].items())  # type: ignore[union-attr]
-        print(f"{facts:>9} {figures['quads']:>10} {figures['wall_s']:>8.1f} {figures['peak_mib']:>9.0f} {figures['tree_pss_mib']:>9.0f} {figures['release_mb']:>10.1f}  {stages}", flush=True)
+        print(f"{facts:>9} {figures['quads']:>10} {figures['wall_s']:>8.1f} {figures['cpu_s']:>7.1f} {figures['peak_mib']:>9.0f} {figures['tree_pss_mib']:>9.0f} {figures['release_mb']:>10.1f}  {stages}", flush=True)
         if figures["foreign"]:
             print(f"{'':>9} WARNING: other processes were busy during the build: {figures['foreign']}", flush=True)
         if not args.no_bulk_load:
