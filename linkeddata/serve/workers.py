@@ -238,7 +238,11 @@ class QueryPool:
         # Threads only wait (for a slot, then for the answer); enough of them that a query never waits for a thread,
         # so its deadline is the only thing that bounds how long it waits.
         self._waiters = ThreadPoolExecutor(max_workers=max(64, 8 * self._max * self._slots), thread_name_prefix="linkeddata-query-wait")
-        self._changed = threading.Condition()
+        # Waiting threads queue on conditions (first come, first woken) and each freed slot wakes one of them: with
+        # hundreds of clients waiting, waking them all on every answer cost the server's one core more than the answers.
+        self._lock = threading.Lock()
+        self._slot_free = threading.Condition(self._lock)
+        self._worker_empty = threading.Condition(self._lock)  # for a query that must run alone
         self._workers: list[_Worker] = []
         self._starting = 0
         self._tickets = itertools.count()
@@ -269,13 +273,10 @@ class QueryPool:
                 ticket_id, status, payload, retire = worker.connection.recv()
             except (EOFError, OSError):
                 break
-            with self._changed:
-                ticket = worker.pending.pop(ticket_id, None)
+            with self._lock:
                 worker.retiring |= retire or status == "memory"
-                if not worker.pending:
-                    worker.idle_since = time.monotonic()
+                ticket = self._forget(worker, ticket_id)
                 finished = worker.retiring and not worker.pending
-                self._changed.notify_all()
             if ticket is not None:
                 ticket.outcome = (status, payload)
                 ticket.done.set()
@@ -286,7 +287,7 @@ class QueryPool:
     def _ended(self, worker: _Worker) -> None:
         worker.process.join(timeout=5)
         worker.connection.close()
-        with self._changed:
+        with self._lock:
             deliberate = worker.stopping
             if worker in self._workers:
                 self._workers.remove(worker)
@@ -294,7 +295,9 @@ class QueryPool:
             needs_spare = not self._closed.is_set() and len(self._workers) + self._starting < self._min
             if needs_spare:
                 self._starting += 1
-            self._changed.notify_all()
+            else:
+                self._slot_free.notify()  # room for one more worker: a waiting query may start it
+                self._worker_empty.notify()
         if not deliberate and not self._closed.is_set():
             self.workers_replaced += 1
         reason = self._death_reason(worker)
@@ -309,18 +312,20 @@ class QueryPool:
         try:
             worker = self._spawn()
         except BaseException:
-            with self._changed:
+            with self._lock:
                 self._starting -= 1
-                self._changed.notify_all()
+                self._slot_free.notify()
+                self._worker_empty.notify()
             raise
-        with self._changed:
+        with self._lock:
             self._starting -= 1
             self._workers.append(worker)
-            self._changed.notify_all()
+            self._slot_free.notify(self._slots)
+            self._worker_empty.notify()
 
     def _stop(self, worker: _Worker, *, replace: bool) -> None:
         """Kill `worker` on purpose; its reader thread then settles what it held (to be sent again) and starts a spare if needed."""
-        with self._changed:
+        with self._lock:
             if worker.stopping:
                 return
             worker.stopping = True
@@ -335,7 +340,7 @@ class QueryPool:
     def _take_slot(self, ticket: _Ticket, alone: bool, deadline: float) -> tuple[_Worker, int]:
         """Put `ticket` in the least busy worker with a free slot (an empty one, kept to itself, when `alone`); start one if allowed."""
         ticket_id = next(self._tickets)
-        with self._changed:
+        with self._lock:
             while True:
                 if self._closed.is_set():
                     raise WorkerDied("the server is stopping")
@@ -352,25 +357,38 @@ class QueryPool:
                     return worker, ticket_id
                 if len(self._workers) + self._starting < self._max:
                     self._starting += 1
-                    self._changed.release()
+                    self._lock.release()
                     try:
                         self._add_worker()
                     finally:
-                        self._changed.acquire()
+                        self._lock.acquire()
                     continue
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
+                    # A wake-up may have come as the time ran out: pass it on rather than lose it.
+                    (self._worker_empty if alone else self._slot_free).notify()
                     raise QueryTimeout  # every slot stayed taken for the whole time limit
-                self._changed.wait(remaining)
+                (self._worker_empty if alone else self._slot_free).wait(remaining)
 
-    def _settle(self, worker: _Worker, ticket_id: int, ticket: _Ticket) -> None:
-        """Forget `ticket` in `worker` after a reply or a failure; a worker kept to one query becomes shareable again."""
-        with self._changed:
-            worker.pending.pop(ticket_id, None)
-            if not worker.pending:
-                worker.alone = False
-                worker.idle_since = time.monotonic()
-            self._changed.notify_all()
+    def _settle(self, worker: _Worker, ticket_id: int) -> None:
+        """Forget a ticket in `worker` after a reply or a failure (a no-op when the reply reader did it already)."""
+        with self._lock:
+            self._forget(worker, ticket_id)
+
+    def _forget(self, worker: _Worker, ticket_id: int) -> _Ticket | None:
+        """Take a ticket out of `worker` (holding the lock) and wake one waiting query the freed slot can serve."""
+        ticket = worker.pending.pop(ticket_id, None)
+        if ticket is None:
+            return None
+        if not worker.pending:
+            worker.alone = False  # a worker kept to one query is shareable again
+            worker.idle_since = time.monotonic()
+        if worker.retiring or worker.stopping:
+            return ticket
+        if not worker.pending:
+            self._worker_empty.notify()
+        self._slot_free.notify()
+        return ticket
 
     def _exchange(self, request: QueryRequest, deadline: float) -> tuple[str, Any]:
         # The time limit covers waiting for a slot and any second try, so a client never waits longer than it.
@@ -385,14 +403,14 @@ class QueryPool:
                 ticket.outcome = ("resend", None)  # the worker ended before it got the query: no fault of this query
                 ticket.done.set()
             if not ticket.done.wait(max(deadline - time.monotonic(), 0.0)):
-                with self._changed:
+                with self._lock:
                     still_running = worker.pending.get(ticket_id) is ticket
                 if still_running:
                     self._stop(worker, replace=True)  # its other queries are sent again by their own threads
-                    self._settle(worker, ticket_id, ticket)
+                    self._settle(worker, ticket_id)
                     raise QueryTimeout
                 ticket.done.wait()
-            self._settle(worker, ticket_id, ticket)
+            self._settle(worker, ticket_id)
             status, payload = ticket.outcome
             if status == "resend":
                 continue
@@ -433,7 +451,7 @@ class QueryPool:
     def _retire_idle_workers(self) -> None:
         while not self._closed.wait(self._idle_retire_s / 4):
             cutoff = time.monotonic() - self._idle_retire_s
-            with self._changed:
+            with self._lock:
                 idle = sorted((worker for worker in self._workers if not worker.pending and not worker.stopping), key=lambda worker: worker.idle_since)
                 spare = len(self._workers) - self._min
                 stale = [worker for worker in idle[:max(spare, 0)] if worker.idle_since < cutoff]
@@ -445,7 +463,7 @@ class QueryPool:
     def close(self) -> None:
         """Stop every worker."""
         self._closed.set()
-        with self._changed:
+        with self._lock:
             workers, self._workers = self._workers, []
         for worker in workers:
             self._stop(worker, replace=False)
@@ -455,7 +473,7 @@ class QueryPool:
 
     def describe(self) -> dict[str, int]:
         """Return counters for the health endpoint."""
-        with self._changed:
+        with self._lock:
             busy = sum(1 for worker in self._workers if worker.pending)
             return {"idle_workers": len(self._workers) - busy, "busy_workers": busy, "max_workers": self._max,
                     "queries_per_worker": self._slots, "queries_running": sum(len(worker.pending) for worker in self._workers),
