@@ -47,6 +47,7 @@ SYSTEMS = {  # key: label
     "rdflib-endpoint": "rdflib-endpoint",
     "ld-nocache": "linkeddata (cache off)",
     "ld-cache": "linkeddata (cache on)",
+    "ld-nocache-procs": "linkeddata, process/query",
     "virtuoso": "virtuoso",
     "ld-virtuoso": "linkeddata -> virtuoso",
 }
@@ -374,7 +375,9 @@ def start_system(key: str, data: Path, log_dir: Path, args: argparse.Namespace, 
         server.start()
         server.endpoint = f"http://127.0.0.1:{port}/"
         return server, server.wait_answering(server.endpoint, args.rdflib_start_timeout, want=b"true")
-    extra = ["--cache-entries", "0"] if key == "ld-nocache" else []
+    extra = ["--cache-entries", "0"] if key.startswith("ld-nocache") else []
+    if key == "ld-nocache-procs":  # the worker model before issue 16: one query per worker process, eight processes
+        extra += ["--queries-per-worker", "1", "--query-workers", "8"]
     return start_linkeddata(key, [str(data), *extra, *args.linkeddata_arg], log_dir, args.start_timeout, pin=args.pin)
 
 
@@ -543,7 +546,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--facts", type=int, default=100_000, help="facts to generate (about 11.4 triples each)")
     ap.add_argument("--seed", type=int, default=42)
-    ap.add_argument("--systems", default=",".join(SYSTEMS), help=f"comma-separated subset of {', '.join(SYSTEMS)}")
+    ap.add_argument("--systems", default="oxigraph,rdflib-endpoint,ld-nocache,ld-cache", help=f"comma-separated subset of {', '.join(SYSTEMS)}")
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--duration", type=float, default=20.0, help="measured seconds per system and round")
     ap.add_argument("--warmup", type=float, default=5.0)
@@ -637,6 +640,7 @@ def main() -> None:
             results[key]["memory"]["after_load"] = tree_memory(servers[key].pid)
             results[key]["qps_median"] = statistics.median(results[key]["qps_rounds"])
         pairs = [("ld-nocache", "oxigraph"), ("ld-nocache", "rdflib-endpoint"), ("ld-cache", "oxigraph"), ("ld-cache", "ld-nocache"),
+                 ("ld-nocache-procs", "oxigraph"), ("ld-nocache", "ld-nocache-procs"),
                  ("virtuoso", "oxigraph"), ("ld-virtuoso", "virtuoso"), ("ld-virtuoso", "oxigraph")]
         for a, b in pairs:
             if a in keys and b in keys:
