@@ -34,7 +34,7 @@ class Settings:
     query_workers: int = _setting(4, "Most query worker processes (two are kept warm; more start while every query slot is taken).")  # type: ignore[assignment]
     queries_per_worker: int = _setting(4, "Queries one worker process runs at once, each on a thread (1: a process per query, the strictest isolation).")  # type: ignore[assignment]
     worker_memory_mb: int = _setting(512, "Private memory a query worker may keep after a query before it is replaced, in MiB.")  # type: ignore[assignment]
-    query_memory_mb: int = _setting(1_024, "Memory one query may grow a worker by, in MiB (address space beyond the shared store); past it the query gets 422 or 503. 0: no cap.")  # type: ignore[assignment]
+    query_memory_mb: int = _setting(1_024, "Memory the queries of one worker may grow it by, in MiB (address space beyond the shared store); a query refused while sharing runs again alone, past it alone it gets 422 or 503. 0: no cap.")  # type: ignore[assignment]
     max_answer_bytes: int = _setting(64 * 1024 * 1024, "Largest answer a query may return, in bytes, in any format; more is a 422, never a silent cut.")  # type: ignore[assignment]
     cache_entries: int = _setting(1_024, "Answers kept in the answer cache (0 turns the cache off).")  # type: ignore[assignment]
     cache_bytes: int = _setting(256 * 1024 * 1024, "Bytes the answer cache may hold (bodies and their gzip forms); an answer above 1/16 of it is never cached.")  # type: ignore[assignment]
