@@ -5,7 +5,6 @@ from __future__ import annotations
 import errno
 import fcntl
 import json
-import multiprocessing
 import os
 import shutil
 import socket
@@ -30,7 +29,7 @@ from linkeddata.network import NetworkCollector, layout, network_json, network_q
 from linkeddata.pipeline.canonical import CanonicalFiles, CanonicalWriter, graph_texts
 from linkeddata.pipeline.citation import citation_files
 from linkeddata.pipeline.description import count_dataset, describe_release
-from linkeddata.pipeline.dumps import dump_writers, write_dumps
+from linkeddata.pipeline.dumps import dump_writers, worker_context, write_dumps
 from linkeddata.pipeline.mapping import MappedShard, map_shards, read_mappings, shards
 from linkeddata.pipeline.nanopubs import write_nanopubs
 from linkeddata.pipeline.positions import PositionCounter
@@ -113,7 +112,7 @@ def check_project(settings: Settings, progress: Progress, staging: Path | None =
                                                   map_shards(seeds, vocabulary.ontology_turtle, read_mappings(project), settings.base_iri, groups))
             else:
                 pool = cleanup.enter_context(ProcessPoolExecutor(
-                    max_workers=shard_workers, mp_context=multiprocessing.get_context("forkserver"),
+                    max_workers=shard_workers, mp_context=worker_context(),
                     initializer=start_shard_worker, initargs=(project, seeds.actors, settings.base_iri)))
                 outputs = read_shards_in(pool, groups, ahead=2 * shard_workers)
             for number, output in enumerate(outputs, start=1):
