@@ -16,6 +16,7 @@ from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import dataclass
 from itertools import groupby
 from json.encoder import encode_basestring as _encode_string  # the C encoder json.dumps(ensure_ascii=False) uses
+from operator import attrgetter
 from pathlib import Path
 from typing import BinaryIO
 
@@ -55,6 +56,7 @@ class JsonLdCompactor:
         self.type_key = next((name for name, value in definitions.items() if value == "@type"), "@type")
         self.terms: dict[str, tuple[str, str | None]] = {}
         self.compacted: dict[str, str] = {}  # types and datatypes repeat on every node: each IRI is compacted once
+        self.forms: dict[tuple[str, object], tuple[str, int, str | None]] = {}
         for name, value in definitions.items():
             if isinstance(value, dict) and "@id" in value and "@container" not in value:
                 self.terms[self.expand(value["@id"])] = (name, value.get("@type"))
@@ -110,11 +112,15 @@ class JsonLdCompactor:
         """Return one compacted node object from all triples of its subject."""
         properties: dict[str, list[object]] = {}
         for triple in triples:
-            if triple.predicate.value == RDF_TYPE and isinstance(triple.object, ox.NamedNode):
-                properties.setdefault(self.type_key, []).append(self.compact(triple.object.value))
+            predicate, term = triple.predicate.value, triple.object
+            if predicate == RDF_TYPE and isinstance(term, ox.NamedNode):
+                key, value = self.type_key, self.compact(term.value)
             else:
-                key, value = self.key_and_value(triple.predicate.value, triple.object)
-                properties.setdefault(key, []).append(value)
+                key, value = self.compact_value(predicate, term)
+            if key in properties:
+                properties[key].append(value)
+            else:
+                properties[key] = [value]
         # Types first, then the id: the order the JSON-LD 1.1 Streaming profile asks for.
         body: dict[str, object] = {}
         if self.type_key in properties:
@@ -124,11 +130,55 @@ class JsonLdCompactor:
             body[key] = _listed(properties[key])
         return body
 
+    def compact_value(self, predicate: str, term: ox.NamedNode | ox.Literal | ox.BlankNode) -> tuple[str, object]:
+        """Return what key_and_value returns, deciding the key and the value's form once per predicate and kind of term.
+
+        The decision depends on the predicate, the term's kind and, for a literal, its datatype and language, of
+        which a dataset has a few hundred combinations, against hundreds of thousands of triples."""
+        if isinstance(term, ox.Literal):
+            language = term.language
+            kind = (predicate, language) if language else (predicate, term.datatype.value)
+        else:
+            kind = (predicate, type(term))
+        form = self.forms.get(kind)
+        if form is None:
+            form = self.forms[kind] = self._form(predicate, term)
+        key, shape, extra = form
+        text = term.value
+        if shape == _PLAIN:
+            return key, text
+        if shape == _BLANK:
+            return key, f"_:{text}"
+        if shape == _ID:
+            return key, {self.id_key: text}
+        if shape == _BLANK_ID:
+            return key, {self.id_key: f"_:{text}"}
+        if shape == _LANGUAGE:
+            return key, {"@value": text, "@language": extra}
+        return key, {self.type_key: extra, "@value": text}
+
+    def _form(self, predicate: str, term: ox.NamedNode | ox.Literal | ox.BlankNode) -> tuple[str, int, str | None]:
+        """Return (key, shape, language or compact datatype) for every value like `term` under `predicate`, as key_and_value writes it."""
+        key, value = self.key_and_value(predicate, term)
+        if isinstance(value, str):
+            return key, (_BLANK if isinstance(term, ox.BlankNode) else _PLAIN), None
+        assert isinstance(value, dict)
+        if self.id_key in value and len(value) == 1:
+            return key, (_BLANK_ID if isinstance(term, ox.BlankNode) else _ID), None
+        if "@language" in value:
+            return key, _LANGUAGE, str(value["@language"])
+        return key, _TYPED, str(value[self.type_key])
+
     def nodes(self, triples: Iterable[ox.Triple]) -> Iterator[dict[str, object]]:
         """Yield a node object per subject; `triples` must come grouped by subject (sorted N-Triples are)."""
-        for subject, group in groupby(triples, key=lambda triple: triple.subject):
+        for subject, group in groupby(triples, key=attrgetter("subject")):
             name = subject.value if isinstance(subject, ox.NamedNode) else f"_:{subject.value}"
             yield self.node(name, list(group))
+
+
+_PLAIN, _BLANK, _ID, _BLANK_ID, _LANGUAGE, _TYPED = range(6)
+"""The shapes a compacted value takes: its text, "_:" and its text, {id: text}, {id: "_:" text}, {@value, @language},
+{type: datatype, @value}."""
 
 
 def _listed(values: list[object]) -> object:
@@ -145,14 +195,16 @@ def _indented(value: object, newline: str) -> str:
     if isinstance(value, str):
         return _encode_string(value)
     inner = newline + " "
+    # Most values are strings: they are encoded here, not in a call of their own.
     if isinstance(value, dict):
         if not value:
             return "{}"
-        return "{" + ",".join(f"{inner}{_encode_string(key)}: {_indented(item, inner)}" for key, item in value.items()) + newline + "}"
+        return "{" + ",".join(f"{inner}{_encode_string(key)}: {_encode_string(item) if type(item) is str else _indented(item, inner)}"
+                              for key, item in value.items()) + newline + "}"
     if isinstance(value, list):
         if not value:
             return "[]"
-        return "[" + ",".join(inner + _indented(item, inner) for item in value) + newline + "]"
+        return "[" + ",".join(inner + (_encode_string(item) if type(item) is str else _indented(item, inner)) for item in value) + newline + "]"
     return json.dumps(value)
 
 
