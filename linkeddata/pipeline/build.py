@@ -252,27 +252,26 @@ def write_release(checked: CheckedProject, settings: Settings, folder: Path, pre
     context = read_context(project)
     assert checked.results is not None, "a build's check gathers the shards' results"
     results = checked.results
-    with tempfile.TemporaryDirectory(prefix=".counts-", dir=folder) as scratch, ThreadPoolExecutor(max_workers=2) as side:
-        # The previous release's facts come from its on-disk store (pyoxigraph releases the GIL meanwhile).
-        old_facts = side.submit(lambda: read_release_facts(previous) if previous is not None else {})
-        counts = count_dataset(results.canonical, Path(scratch))
-        # The diff is the one history-dependent part of a release (the dumps stay byte-identical for the same
-        # seeds). It leaves out the release ids, which would otherwise make every rebuild a new release.
-        difference = diff_facts(old_facts.result(), results.facts)
-        refuse_silent_removals(difference, checked.seeds, previous)
-        write_diff(difference, folder)
-        del old_facts  # the previous release's facts: as large as ours
+    # The diff is the one history-dependent part of a release (the dumps stay byte-identical for the same seeds).
+    # It leaves out the release ids, which would otherwise make every rebuild a new release.
+    difference = diff_facts(read_release_facts(previous) if previous is not None else {}, results.facts)
+    refuse_silent_removals(difference, checked.seeds, previous)
+    write_diff(difference, folder)
+    del difference  # its added and removed facts: all of ours for a first release
     for name, published in (("linkeddata.ttl", ONTOLOGY_FILE), ("shapes.ttl", SHAPES_FILE)):
         shutil.copyfile(project / "ontology" / name, folder / published)
     elements = results.network.elements()
     results.drop_network_and_facts()  # the dumps and the store's bulk load come next, and need memory of their own
     # Everything below until the store is loaded runs at once, on both cores: the store's bulk load in a thread
-    # (Oxigraph releases the GIL), the network drawing (pure Python) and the dumps in the writer processes. The
-    # tables and nanopublications are queried, while the writers work, from an in-memory copy of the dataset loaded
-    # beside the on-disk store (a small release), else from the on-disk store once it is loaded.
-    data_digest = file_digest(folder / DATA_FILE)
-    with ThreadPoolExecutor(max_workers=4) as side, dump_writers() as writers:
+    # (Oxigraph releases the GIL), the network drawing (pure Python) and the dumps in the writer processes, the
+    # VoID counts (Python and GNU sort). The tables and nanopublications are queried, while the writers work, from
+    # an in-memory copy of the dataset loaded beside the on-disk store (a small release), else from the on-disk
+    # store once it is loaded.
+    data_digest = results.canonical.nquads_digest
+    with (tempfile.TemporaryDirectory(prefix=".counts-", dir=folder) as scratch, ThreadPoolExecutor(max_workers=5) as side,
+          dump_writers() as writers):
         stored = side.submit(start_release_store, folder)
+        counted = side.submit(count_dataset, results.canonical, Path(scratch))
         queried = side.submit(load_dataset_and_ontology, ox.Store(), folder) if results.canonical.quads <= tables_in_memory_max_quads else stored
         tabulated = side.submit(tabulate, queried, checked.seeds, settings.base_iri, folder, data_digest.sha256)
         documented = side.submit(document_ontology, project / "ontology" / "linkeddata.ttl")
@@ -283,7 +282,7 @@ def write_release(checked: CheckedProject, settings: Settings, folder: Path, pre
         (folder / "ontology.html").write_bytes(documented.result())
         extras = tabulated.result()
         del queried  # the in-memory copy, when there is one
-        store = stored.result()
+        counts, store = counted.result(), stored.result()
     (folder / "context.jsonld").write_text(json.dumps(context, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
     digests.update(extras)
     (folder / "articles").mkdir()

@@ -8,8 +8,8 @@ spilling to disk) orders the default graph and the union.
 
 from __future__ import annotations
 
+import hashlib
 import os
-import shutil
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,7 +17,7 @@ from typing import IO
 
 import pyoxigraph as ox
 
-from linkeddata.file_digests import file_digest
+from linkeddata.file_digests import FileDigest
 from linkeddata.pipeline.mapping import canonical_graphs
 
 SORT_BUFFER = "512M"
@@ -45,6 +45,7 @@ class CanonicalFiles:
     ntriples: Path
     quads: int
     graph_quads: dict[str, int]
+    nquads_digest: FileDigest  # taken as the file was written: it is not read again for it
 
 
 class CanonicalWriter:
@@ -81,16 +82,18 @@ class CanonicalWriter:
         for sorter in (self.defaults, self.union):
             _close(sorter)
         graph_quads = {}
-        with self.nquads.open("wb") as output:
+        with self.nquads.open("wb") as raw:
+            output = _DigestingWriter(raw)
             with self.default_graph.open("rb") as default_graph:
-                shutil.copyfileobj(default_graph, output, 1 << 22)
-            graph_quads[""] = file_digest(self.default_graph).lines
+                while chunk := default_graph.read(1 << 22):
+                    output.write(chunk)
+            graph_quads[""] = output.lines
             for name in sorted(self.chunks):
                 data = self._graph(name)
                 output.write(data)
                 graph_quads[name] = data.count(b"\n")
         self.spool.close()
-        return CanonicalFiles(self.nquads, self.ntriples, sum(graph_quads.values()), graph_quads)
+        return CanonicalFiles(self.nquads, self.ntriples, sum(graph_quads.values()), graph_quads, output.digest())
 
     def _graph(self, name: str) -> bytes:
         pieces = []
@@ -109,6 +112,22 @@ class CanonicalWriter:
                 sorter.kill()
                 sorter.wait()
         self.spool.close()
+
+
+class _DigestingWriter:
+    """Writes to a binary file and keeps the SHA-256, size and line count of what it wrote, as file_digest would read them."""
+
+    def __init__(self, output: IO[bytes]) -> None:
+        self.output, self.sha256, self.size, self.lines = output, hashlib.sha256(), 0, 0
+
+    def write(self, data: bytes) -> None:
+        self.output.write(data)
+        self.sha256.update(data)
+        self.size += len(data)
+        self.lines += data.count(b"\n")
+
+    def digest(self) -> FileDigest:
+        return FileDigest(self.sha256.hexdigest(), self.size, self.lines)
 
 
 def _feed(sorter: subprocess.Popen[bytes], data: bytes) -> None:

@@ -78,17 +78,19 @@ class PositionCounter:
     def quads(self, base_iri: str) -> list[ox.Quad]:
         """Return the count quads of every position, in the counted graph."""
         graph = ox.NamedNode(base_iri + COUNTED_GRAPH)
+        # The terms every position shares are made once (tens of thousands of quads at 10,000 facts).
+        report, article, publisher, speaker, first, last = (ox.NamedNode(str(term)) for term in (
+            LD.reportCount, LD.articleCount, LD.publisherCount, LD.speakerCount, LD.firstDate, LD.lastDate))
+        integer = ox.NamedNode(str(XSD.integer))
         quads = []
         for position_iri, reports in sorted(self.reports.items()):
             position = ox.NamedNode(position_iri)
-            counts = ((LD.reportCount, reports.facts), (LD.articleCount, reports.articles),
-                      (LD.publisherCount, reports.outlets), (LD.speakerCount, reports.speakers))
-            for predicate, members in counts:
-                quads.append(ox.Quad(position, ox.NamedNode(str(predicate)), ox.Literal(str(len(members)), datatype=ox.NamedNode(str(XSD.integer))), graph))
+            for predicate, members in ((report, reports.facts), (article, reports.articles), (publisher, reports.outlets), (speaker, reports.speakers)):
+                quads.append(ox.Quad(position, predicate, ox.Literal(str(len(members)), datatype=integer), graph))
             if reports.dates:
                 ordered = sorted(reports.dates, key=_date_key)
-                quads.append(ox.Quad(position, ox.NamedNode(str(LD.firstDate)), ordered[0], graph))
-                quads.append(ox.Quad(position, ox.NamedNode(str(LD.lastDate)), ordered[-1], graph))
+                quads.append(ox.Quad(position, first, ordered[0], graph))
+                quads.append(ox.Quad(position, last, ordered[-1], graph))
         return quads
 
     def store(self, base_iri: str) -> ox.Store:
