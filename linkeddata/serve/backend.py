@@ -2,11 +2,12 @@
 
 It answers `query()` like pyoxigraph's Store, so the query workers, limits, pre-checks and pages
 stay the same; only the evaluation happens elsewhere. Substituted variables (the pages' ?this)
-become a trailing VALUES clause, since a remote endpoint knows no substitutions.
+become a VALUES block opening the query's WHERE group, since a remote endpoint knows no substitutions.
 """
 
 from __future__ import annotations
 
+import re
 from typing import Any, BinaryIO
 
 import httpx
@@ -18,6 +19,29 @@ from linkeddata.serve.guard import inspect_query
 # no SPARQL results parser reads ("Term value must be a string"; q07 and q08 of benchmarks/endpoint.py).
 ACCEPT_RESULTS = "application/sparql-results+json"
 ACCEPT_GRAPH = "application/n-triples"
+
+# What can hide a brace or the word WHERE from a scan of the query text: comments, strings, IRIs (no spaces in an IRIREF).
+LEXEME = re.compile(r'#[^\n]*|"(?:[^"\\\n]|\\.)*"|\'(?:[^\'\\\n]|\\.)*\'|<[^<>"{}|^`\\\x00-\x20]*>|[{}]|(?<![?$\w])WHERE\b', re.IGNORECASE)
+
+
+def bind_values(query: str, values: str) -> str:
+    """Return the query with `values` placed first inside its top-level WHERE group; raises ValueError if it has none.
+
+    Not a trailing VALUES clause: that one is joined after GROUP BY and LIMIT (SPARQL 1.1, 18.2.4.3), so the pages'
+    counts per position would be counted over every ?this, and Virtuoso 7.2 refuses it outside SELECT (SP031).
+    """
+    depth, after_where = 0, False
+    for lexeme in LEXEME.finditer(query):
+        token = lexeme.group()
+        if token.upper() == "WHERE" and depth == 0:
+            after_where = True
+        elif token == "{":
+            if after_where and depth == 0:
+                return f"{query[:lexeme.end()]} {values}{query[lexeme.end():]}"
+            depth += 1
+        elif token == "}":
+            depth -= 1
+    raise ValueError("a query with substituted variables needs a WHERE group to bind them in")
 
 
 class RemoteTriples:
@@ -46,8 +70,8 @@ class RemoteStore:
         if base_iri:
             query = f"BASE <{base_iri}>\n{query}"  # a BASE of the query's own, later in its prologue, still wins
         if substitutions:
-            values = " ".join(f"VALUES ?{variable.value} {{ {term} }}" for variable, term in substitutions.items())
-            query = f"{query}\n{values}"
+            # Each term is a pyoxigraph NamedNode, whose constructor refused any IRI with '>', spaces or braces in it.
+            query = bind_values(query, " ".join(f"VALUES ?{variable.value} {{ {term} }}" for variable, term in substitutions.items()))
         data: dict[str, str | list[str]] = {"query": query}
         if default_graph:
             data["default-graph-uri"] = [g.value for g in default_graph if isinstance(g, ox.NamedNode)]
