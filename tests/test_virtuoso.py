@@ -4,6 +4,7 @@ graph, and wrong credentials refused in one line that never shows the password."
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -217,3 +218,57 @@ def test_the_bulk_loaders_count_reads_every_graph_past_the_servers_row_cap(virtu
         loader.client.close()
     expected = release_triples_by_graph(published_release)
     assert {graph: count for graph, count in whole.items() if graph in expected} == expected
+
+
+@pytest.fixture(scope="module")
+def embedded_server(release: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    """The same release served from the embedded store, to compare pages with."""
+    server = start_server(["--release", str(release)], tmp_path_factory.mktemp("virtuoso-embedded") / "server.log")
+    try:
+        yield server
+    finally:
+        stop_server(server.process)
+
+
+FACT_LINK = re.compile(r'href="(/fact/[^"#.]+)"')
+QUOTE = re.compile(r'<mark class="quote">(.*?)</mark>', re.DOTALL)
+JSONLD = re.compile(r'<script type="application/ld\+json" id="jsonld">(.*?)</script>', re.DOTALL)
+
+
+def page_facts(server: LiveServer, thing: str) -> tuple[list[str], list[str]]:
+    """GET a thing's IRI, follow its 303 to the HTML page, and return the page's fact links and quoted words, in page order."""
+    seen = httpx.get(f"{server.url}/{thing}", headers={"Accept": "text/html"}, timeout=60)
+    assert seen.status_code == 303, seen.text
+    page = httpx.get(f"{server.url}{seen.headers['location'].removeprefix(server.url)}", headers={"Accept": "text/html"}, timeout=60)
+    assert page.status_code == 200, page.text[:500]
+    return FACT_LINK.findall(page.text), QUOTE.findall(page.text)
+
+
+@pytest.mark.parametrize("thing", ["actor/china", f"fact/{FIRST_ARTICLE}/china-supports-serbia-sovereignty", f"article/{FIRST_ARTICLE}"])
+def test_pages_from_virtuoso_show_the_facts_and_quotes_of_the_embedded_store(backed_server: LiveServer, embedded_server: LiveServer,
+                                                                               thing: str) -> None:
+    """Compared as sorted lists: an actor page orders its stances by the position's sentence, whose verb phrase comes from
+    the ontology, and `publish` sends the release's data graphs, not the ontology the embedded store also loads."""
+    links, quotes = page_facts(backed_server, thing)
+    assert links, f"the {thing} page through Virtuoso lists no fact"
+    assert quotes, f"the {thing} page through Virtuoso shows no quote"
+    embedded_links, embedded_quotes = page_facts(embedded_server, thing)
+    assert (sorted(links), sorted(quotes)) == (sorted(embedded_links), sorted(embedded_quotes))
+
+
+def test_a_page_from_virtuoso_embeds_the_description_the_embedded_store_gives(backed_server: LiveServer, embedded_server: LiveServer) -> None:
+    import rdflib
+    from rdflib.compare import isomorphic
+
+    def described(server: LiveServer) -> rdflib.Graph:
+        response = httpx.get(f"{server.url}/actor/china.ttl", timeout=60)
+        assert response.status_code == 200, response.text
+        return rdflib.Graph().parse(data=response.text, format="turtle")
+
+    backed, embedded = described(backed_server), described(embedded_server)
+    ontology_labels = {(s, p, o) for s, p, o in embedded if str(s).startswith(f"{BASE}ontology#")}  # not published, as above
+    assert isomorphic(backed, embedded - ontology_labels) and ontology_labels <= set(embedded.triples((None, rdflib.RDFS.label, None)))
+    script = JSONLD.search(httpx.get(f"{backed_server.url}/actor/china.html", timeout=60).text)
+    assert script is not None
+    ids = [node["@id"] for node in json.loads(script.group(1))]
+    assert len(ids) == len(set(ids)), "one JSON-LD node per resource, as from the embedded store"
