@@ -344,6 +344,11 @@ class QueryPool:
             while True:
                 if self._closed.is_set():
                     raise WorkerDied("the server is stopping")
+                if time.monotonic() >= deadline:
+                    # A wake-up may have come as the time ran out: pass it on rather than lose it. Nothing is sent this
+                    # late either, as it would only be stopped at once, its worker with it.
+                    (self._worker_empty if alone else self._slot_free).notify()
+                    raise QueryTimeout  # every slot stayed taken for the whole time limit, or its worker was stopped
                 usable = [worker for worker in self._workers
                           if not (worker.retiring or worker.stopping or worker.alone) and worker.process.is_alive()
                           and len(worker.pending) < (1 if alone else self._slots) and not (alone and worker.pending)]
@@ -363,12 +368,7 @@ class QueryPool:
                     finally:
                         self._lock.acquire()
                     continue
-                remaining = deadline - time.monotonic()
-                if remaining <= 0:
-                    # A wake-up may have come as the time ran out: pass it on rather than lose it.
-                    (self._worker_empty if alone else self._slot_free).notify()
-                    raise QueryTimeout  # every slot stayed taken for the whole time limit
-                (self._worker_empty if alone else self._slot_free).wait(remaining)
+                (self._worker_empty if alone else self._slot_free).wait(max(deadline - time.monotonic(), 0.0))
 
     def _settle(self, worker: _Worker, ticket_id: int) -> None:
         """Forget a ticket in `worker` after a reply or a failure (a no-op when the reply reader did it already)."""
