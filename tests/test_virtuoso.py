@@ -124,6 +124,16 @@ def test_serve_answers_the_question_from_virtuoso(backed_server: LiveServer) -> 
     assert refused.status_code == 403, "the safety rules stay in front of the backend"
 
 
+def test_the_backed_server_knows_the_release_graphs_for_from(backed_server: LiveServer) -> None:
+    """FROM names one of the release's graphs (known from the release, not by listing every graph of the store) or is refused."""
+    article = f"SELECT (COUNT(*) AS ?n) FROM <{BASE}graph/{FIRST_ARTICLE}> WHERE {{ ?fact <{BASE}ontology#holder> ?who }}"
+    response = httpx.get(f"{backed_server.url}/sparql", params={"query": article}, headers={"Accept": "application/sparql-results+json"}, timeout=30)
+    assert response.status_code == 200, response.text
+    assert int(response.json()["results"]["bindings"][0]["n"]["value"]) > 0
+    unknown = httpx.get(f"{backed_server.url}/sparql", params={"query": f"SELECT * FROM <{BASE}graph/no-such-article> WHERE {{ ?s ?p ?o }}"}, timeout=30)
+    assert unknown.status_code == 400 and unknown.json()["error"] == "unknown_graph", unknown.text
+
+
 def test_a_second_publish_without_an_article_removes_its_graph(virtuoso: str, published_release: Path, tmp_path: Path) -> None:
     project = copy_project(tmp_path / "project")
     dropped = drop_newest_article(project)

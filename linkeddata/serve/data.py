@@ -195,9 +195,16 @@ def connect_backend(endpoint: str, release_dir: Path | None, base_iri: str) -> S
     from linkeddata.serve.backend import RemoteStore
 
     remote = RemoteStore(endpoint, timeout_s=30)
+    # The release published to the backend names its graphs and counts its quads: asking the backend for them scans all
+    # it holds (15.7 s on Virtuoso at 10,000 facts, near this time limit), and Virtuoso cuts the list at 10,000 rows.
+    manifest = read_store_manifest(release_dir.resolve()) if release_dir is not None else None
     try:
-        graphs = {row["g"].value for row in remote.query("SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }")}
-        count = next(iter(remote.query("SELECT (COUNT(*) AS ?n) WHERE { { ?s ?p ?o } UNION { GRAPH ?g { ?s ?p ?o } } }")))["n"].value
+        if manifest is not None:
+            remote.query("ASK { ?s ?p ?o }")  # fail now, with the endpoint named, if it cannot be queried
+            graphs, count = set(manifest.graphs), manifest.quads
+        else:
+            graphs = {row["g"].value for row in remote.query("SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }")}
+            count = next(iter(remote.query("SELECT (COUNT(*) AS ?n) WHERE { { ?s ?p ?o } UNION { GRAPH ?g { ?s ?p ?o } } }")))["n"].value
     except (OSError, SyntaxError, httpx.HTTPError) as error:
         raise InputErrors([InputError(SourceLocation(endpoint, 0), f"the SPARQL backend cannot be queried: {error}")]) from None
     if release_dir is not None:
