@@ -29,7 +29,7 @@ import pyoxigraph as ox
 
 from linkeddata.errors import InputError, InputErrors, OperationFailed, SourceLocation
 from linkeddata.namespaces import ONTOLOGY_IRI, VOID
-from linkeddata.release.files import DATA_FILE, DESCRIPTION_FILE, STORE_MANIFEST
+from linkeddata.release.files import DATA_FILE, DESCRIPTION_FILE, ONTOLOGY_FILE, STORE_MANIFEST
 from linkeddata.release.publish import ChallengeAuth, PublishReport, checked_release, publish_credentials, refuse_credentials_in, refused
 from linkeddata.release.store import read_store_manifest
 
@@ -102,6 +102,8 @@ def bulk_load_virtuoso(release: Path, endpoint: str, load_dir: Path, default_gra
     counts = release_graph_counts(release, default_graph_as)
     description_graph = f"{base_iri}dataset"
     description_triples = sum(1 for _ in ox.parse(path=str(release / DESCRIPTION_FILE), format=ox.RdfFormat.TURTLE))
+    # The ontology goes too, as its own graph as in the embedded store: pages read their type names and verb phrases there.
+    counts[ONTOLOGY_IRI] = sum(1 for _ in ox.parse(path=str(release / ONTOLOGY_FILE), format=ox.RdfFormat.TURTLE))
     # ld_dir skips a file it has loaded before, so each publish stages its files under names of their own.
     staging = load_dir.resolve() / f"linkeddata-{release.name}-{time.time_ns()}"
     staging.mkdir(parents=True)
@@ -109,15 +111,18 @@ def bulk_load_virtuoso(release: Path, endpoint: str, load_dir: Path, default_gra
     try:
         stale = loader.listed_graphs(description_graph) - set(counts)
         loader.clear(sorted({*counts, *stale, description_graph}))
-        for name in (DATA_FILE, DESCRIPTION_FILE):
+        for name in (DATA_FILE, ONTOLOGY_FILE, DESCRIPTION_FILE):
             _link_or_copy(release / name, staging / name)
         loader.call("ld_dir", str(staging), DATA_FILE, default_graph_as or description_graph)
+        loader.call("ld_dir", str(staging), ONTOLOGY_FILE, ONTOLOGY_IRI)
         loader.call("rdf_loader_run")
         # The description goes last, as with PUT: a store holding it holds the data it describes.
         loader.call("ld_dir", str(staging), DESCRIPTION_FILE, description_graph)
         loader.call("rdf_loader_run")
         loader.ask("query", "SELECT (bif:exec('checkpoint') AS ?done) {}")  # the loader runs unlogged: make it durable now
         found = loader.graph_triples(base_iri)
+        if not ONTOLOGY_IRI.startswith(base_iri):  # a release minted under another base keeps the ontology's own IRI
+            found.update(loader.graph_triples(ONTOLOGY_IRI))
     finally:
         loader.client.close()
         shutil.rmtree(staging, ignore_errors=True)
@@ -145,7 +150,7 @@ def bulk_load_oxigraph(release: Path, location: Path) -> PublishReport:
     if manifest is None:
         raise InputErrors([InputError(SourceLocation(str(release / STORE_MANIFEST), 0), "missing: built by an older version; run `linkeddata build` again")])
     description_graph = f"{base_iri}dataset"
-    release_graphs = {graph for graph in manifest.graphs if graph not in (ONTOLOGY_IRI, description_graph)}
+    release_graphs = {graph for graph in manifest.graphs if graph != description_graph}  # the ontology's graph included
     try:
         store = ox.Store(str(location))
     except OSError as error:
@@ -157,6 +162,7 @@ def bulk_load_oxigraph(release: Path, location: Path) -> PublishReport:
         store.clear_graph(ox.NamedNode(graph))
     store.clear_graph(ox.DefaultGraph())
     store.bulk_load(path=str(release / DATA_FILE), format=ox.RdfFormat.N_QUADS)
+    store.bulk_load(path=str(release / ONTOLOGY_FILE), format=ox.RdfFormat.TURTLE, to_graph=ox.NamedNode(ONTOLOGY_IRI))
     store.bulk_load(path=str(release / DESCRIPTION_FILE), format=ox.RdfFormat.TURTLE, to_graph=ox.NamedNode(description_graph))
     store.flush()
     values = " ".join(f"<{graph}>" for graph in sorted(release_graphs))

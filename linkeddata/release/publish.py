@@ -20,8 +20,8 @@ import httpx
 import pyoxigraph as ox
 
 from linkeddata.errors import InputError, InputErrors, OperationFailed, SourceLocation
-from linkeddata.namespaces import VOID
-from linkeddata.release.files import DATA_FILE, DESCRIPTION_FILE, release_base_iri, verify_checksums
+from linkeddata.namespaces import ONTOLOGY_IRI, VOID
+from linkeddata.release.files import DATA_FILE, DESCRIPTION_FILE, ONTOLOGY_FILE, release_base_iri, verify_checksums
 
 log = logging.getLogger("linkeddata.publish")
 N_TRIPLES = "application/n-triples"
@@ -92,7 +92,7 @@ def checked_release(release: Path) -> tuple[Path, str]:
     release = release.resolve()
     if not release.is_dir():
         raise InputErrors([InputError(SourceLocation(str(release), 0), "no release here; run `linkeddata build` first")])
-    verify_checksums(release, (DATA_FILE, DESCRIPTION_FILE))
+    verify_checksums(release, (DATA_FILE, ONTOLOGY_FILE, DESCRIPTION_FILE))
     return release, release_base_iri(release)
 
 
@@ -143,6 +143,8 @@ def publish(release: Path, url: str, timeout_s: float = 60.0, default_graph_as: 
         by_graph[graph].append(quad.triple)
     description = list(ox.parse(path=str(release / DESCRIPTION_FILE), format=ox.RdfFormat.TURTLE))
     description_graph = f"{base_iri}dataset"
+    # The ontology goes too, as its own graph as in the embedded store: pages read their type names and verb phrases there.
+    by_graph[ONTOLOGY_IRI] = list(ox.parse(path=str(release / ONTOLOGY_FILE), format=ox.RdfFormat.TURTLE))
     credentials = publish_credentials(url)
     auth = ChallengeAuth(*credentials) if credentials else None
     with httpx.Client(timeout=timeout_s, auth=auth, trust_env=False) as client:
