@@ -9,7 +9,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-import httpx
 import pyoxigraph as ox
 from rdflib import Dataset
 
@@ -192,6 +191,8 @@ def _release_digest(release_dir: Path) -> str:
 
 def connect_backend(endpoint: str, release_dir: Path | None, base_iri: str) -> ServedData:
     """Return served data whose queries go to an external SPARQL endpoint; pages and dumps stay local."""
+    import httpx  # only a backend needs it: the embedded store's start-up does without importing it
+
     from linkeddata.serve.backend import RemoteStore
 
     remote = RemoteStore(endpoint, timeout_s=30)
