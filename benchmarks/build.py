@@ -28,39 +28,33 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
-from typing import Self
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
+from endpoint import (  # a sibling script: the same readings as the endpoint benchmark
+    MemorySampler,
+    Sampler,
+    foreign_load,
+    process_tree,
+    tree_memory,
+)
+
 from linkeddata.release.files import DATA_FILE  # the one place release file names are spelled
 
 STAGE = re.compile(r"build \[\d+/\d+\] (.+) \(([\d.]+) s\)")
 
 
-class ForeignLoad:
+class ForeignLoad(Sampler):
     """Samples, in a thread, the processes outside one process tree that keep a core busy (endpoint.foreign_load)."""
 
     def __init__(self, pid: int) -> None:
-        self.pid, self.sightings = pid, []  # type: ignore[var-annotated]
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True)
+        super().__init__(pid, 0.0)  # each reading already spans a second
+        self.sightings: list[dict] = []  # type: ignore[type-arg]
 
-    def _run(self) -> None:
-        from endpoint import foreign_load  # a sibling script: the same reading as the endpoint benchmark
-
-        while not self._stop.is_set():
-            self.sightings += foreign_load([self.pid], 1.0)
-
-    def __enter__(self) -> Self:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._stop.set()
-        self._thread.join()
+    def sample(self) -> None:
+        self.sightings += foreign_load([self.pid], 1.0)
 
     def summary(self) -> str:
         """Return the busiest foreign commands and their summed core-seconds, or "" when the machine was quiet."""
@@ -71,39 +65,25 @@ class ForeignLoad:
         return "; ".join(f"{cpu:.0f} core-s {cmd[:60]}" for cmd, cpu in busiest)
 
 
-class TreeCpu:
+class TreeCpu(Sampler):
     """Samples, in a thread, the CPU seconds (user + system) of every process of one tree, each at its last sighting.
 
     Their sum is the build's CPU time, a figure other processes on the machine skew far less than wall time. It is
     a floor: a process that ends between two samples loses what it used since the last one (at most `every_s`)."""
 
     def __init__(self, pid: int, every_s: float = 0.2) -> None:
-        self.pid, self.every_s = pid, every_s
+        super().__init__(pid, every_s)
         self.seconds: dict[int, float] = {}
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._ticks = os.sysconf("SC_CLK_TCK")
 
-    def _run(self) -> None:
-        from endpoint import process_tree  # a sibling script: the same process tree as the memory readings
-
-        ticks = os.sysconf("SC_CLK_TCK")
-        while not self._stop.is_set():
-            for pid in process_tree(self.pid):
-                try:
-                    stat = Path(f"/proc/{pid}/stat").read_text()
-                except OSError:
-                    continue
-                fields = stat[stat.rindex(")") + 2:].split()
-                self.seconds[pid] = (int(fields[11]) + int(fields[12])) / ticks
-            self._stop.wait(self.every_s)
-
-    def __enter__(self) -> Self:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._stop.set()
-        self._thread.join()
+    def sample(self) -> None:
+        for pid in process_tree(self.pid):
+            try:
+                stat = Path(f"/proc/{pid}/stat").read_text()
+            except OSError:
+                continue
+            fields = stat[stat.rindex(")") + 2:].split()
+            self.seconds[pid] = (int(fields[11]) + int(fields[12])) / self._ticks
 
     def total(self) -> float:
         """Return the CPU seconds of every process seen in the tree."""
@@ -136,7 +116,6 @@ def build_once(project: Path) -> dict[str, object]:
     Peak memory is the largest summed PSS of the build's process tree (sampled every 0.2 s: the build,
     its dump writer processes and GNU sort), and the build process's own maximum RSS.
     """
-    from endpoint import MemorySampler  # a sibling script: the same memory reading as the endpoint benchmark
 
     before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     started = time.perf_counter()
@@ -158,7 +137,6 @@ def build_once(project: Path) -> dict[str, object]:
 def serve_once(release: Path, mode: str) -> dict[str, float]:
     """Start `serve` on a release in one store mode; return start-up seconds and the process tree's memory."""
     import httpx
-    from endpoint import tree_memory  # a sibling script: the same memory reading as the endpoint benchmark
 
     started = time.perf_counter()
     process = subprocess.Popen([sys.executable, "-m", "linkeddata", "serve", "--release", str(release), "--store-mode", mode,

@@ -194,22 +194,20 @@ def tree_memory(root: int) -> dict[str, int]:
     return {"rss_kb": rss, "pss_kb": pss, "processes": count}
 
 
-class MemorySampler:
-    """Samples tree_memory(pid) every `every_s` in a thread; keeps the peak RSS and PSS."""
+class Sampler:
+    """Calls `sample()` every `every_s` in a thread between `with` entry and exit; build.py's samplers share it too."""
 
-    def __init__(self, pid: int, every_s: float = 0.5) -> None:
+    def __init__(self, pid: int, every_s: float) -> None:
         self.pid, self.every_s = pid, every_s
-        self.peak = {"rss_kb": 0, "pss_kb": 0, "processes": 0}
-        self.samples = 0
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
+    def sample(self) -> None:
+        raise NotImplementedError
+
     def _run(self) -> None:
         while not self._stop.is_set():
-            mem = tree_memory(self.pid)
-            self.samples += 1
-            for key in self.peak:
-                self.peak[key] = max(self.peak[key], mem[key])
+            self.sample()
             self._stop.wait(self.every_s)
 
     def __enter__(self) -> Self:
@@ -219,6 +217,21 @@ class MemorySampler:
     def __exit__(self, *exc: object) -> None:
         self._stop.set()
         self._thread.join()
+
+
+class MemorySampler(Sampler):
+    """Samples tree_memory(pid) every `every_s` in a thread; keeps the peak RSS and PSS."""
+
+    def __init__(self, pid: int, every_s: float = 0.5) -> None:
+        super().__init__(pid, every_s)
+        self.peak = {"rss_kb": 0, "pss_kb": 0, "processes": 0}
+        self.samples = 0
+
+    def sample(self) -> None:
+        mem = tree_memory(self.pid)
+        self.samples += 1
+        for key in self.peak:
+            self.peak[key] = max(self.peak[key], mem[key])
 
 
 def mib(kb: int | None) -> str:
