@@ -48,6 +48,8 @@ SYSTEMS = {  # key: label
     "ld-nocache": "linkeddata (cache off)",
     "ld-cache": "linkeddata (cache on)",
     "ld-nocache-procs": "linkeddata, process/query",
+    "ld-nocache-glibc": "linkeddata, glibc malloc",
+    "ld-nocache-mimalloc": "linkeddata, mimalloc",
     "virtuoso": "virtuoso",
     "ld-virtuoso": "linkeddata -> virtuoso",
 }
@@ -333,9 +335,11 @@ class Server:
             self.process.wait(timeout=5)
 
 
-def start_linkeddata(key: str, args: list[str], log_dir: Path, timeout: float, *, pin: bool = True) -> tuple[Server, float]:
+def start_linkeddata(key: str, args: list[str], log_dir: Path, timeout: float, *, pin: bool = True,
+                     env: dict[str, str] | None = None) -> tuple[Server, float]:
     """Start `linkeddata serve ARGS --host 127.0.0.1 --port 0`; returns the server (endpoint set) and its start-up time."""
-    server = Server(key, [project_bin("linkeddata"), "serve", *args, "--host", "127.0.0.1", "--port", "0"], log_dir, pin=pin)
+    server = Server(key, [project_bin("linkeddata"), "serve", *args, "--host", "127.0.0.1", "--port", "0"], log_dir, pin=pin,
+                    env={**os.environ, **env} if env else None)
     server.start()
     match = server.wait_for_stdout(r"serving (\d+) quads on (http://[^/\s]+)/", timeout)
     server.endpoint = match.group(2) + "/sparql"
@@ -391,7 +395,10 @@ def start_system(key: str, data: Path, log_dir: Path, args: argparse.Namespace, 
     extra = ["--cache-entries", "0"] if key.startswith("ld-nocache") else []
     if key == "ld-nocache-procs":  # the worker model before issue 16: one query per worker process, eight processes
         extra += ["--queries-per-worker", "1", "--query-workers", "8"]
-    return start_linkeddata(key, [str(data), *extra, *args.linkeddata_arg], log_dir, args.start_timeout, pin=args.pin)
+    # The default (auto) preloads jemalloc where the machine has it; these two measure the alternatives in the same run.
+    allocator = {"ld-nocache-glibc": "system", "ld-nocache-mimalloc": "mimalloc"}.get(key)
+    return start_linkeddata(key, [str(data), *extra, *args.linkeddata_arg], log_dir, args.start_timeout, pin=args.pin,
+                            env={"LINKEDDATA_ALLOCATOR": allocator} if allocator else None)
 
 
 def write_virtuoso_ini(folder: Path, sql_port: int, http_port: int, readable: Path) -> None:
@@ -654,6 +661,7 @@ def main() -> None:
             results[key]["qps_median"] = statistics.median(results[key]["qps_rounds"])
         pairs = [("ld-nocache", "oxigraph"), ("ld-nocache", "rdflib-endpoint"), ("ld-cache", "oxigraph"), ("ld-cache", "ld-nocache"),
                  ("ld-nocache-procs", "oxigraph"), ("ld-nocache", "ld-nocache-procs"),
+                 ("ld-nocache-glibc", "oxigraph"), ("ld-nocache", "ld-nocache-glibc"), ("ld-nocache-mimalloc", "oxigraph"),
                  ("virtuoso", "oxigraph"), ("ld-virtuoso", "virtuoso"), ("ld-virtuoso", "oxigraph")]
         for a, b in pairs:
             if a in keys and b in keys:

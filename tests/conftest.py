@@ -21,9 +21,10 @@ PROJECT_PARTS = ("seeds", "ontology", "mappings")
 FIRST_ARTICLE = "000_73df04759b344adc"
 
 
-def run_cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    """Run `python -m linkeddata ARGS` as a user would, capturing its output."""
-    return subprocess.run([sys.executable, "-m", "linkeddata", *args], cwd=cwd or PROJECT, capture_output=True, text=True, timeout=300)
+def run_cli(*args: str, cwd: Path | None = None, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    """Run `python -m linkeddata ARGS` as a user would (with `env` added to the environment), capturing its output."""
+    return subprocess.run([sys.executable, "-m", "linkeddata", *args], cwd=cwd or PROJECT, capture_output=True, text=True, timeout=300, check=False,
+                          env={**os.environ, **env} if env else None)
 
 
 def copy_project(destination: Path) -> Path:
