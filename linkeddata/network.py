@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import math
 import random
+import sys
 from dataclasses import dataclass
 from html import escape
 from importlib import resources
@@ -32,6 +33,11 @@ def _plain(value: Any) -> Any:
     return value["value"] if isinstance(value, dict) else value
 
 
+def _shared(name: str, value: Any) -> Any:
+    # Actor, stance and article IRIs and labels recur across a million edges: one copy each. Quotes and fact IRIs are unique.
+    return sys.intern(value) if isinstance(value, str) and name not in _UNIQUE_VALUES else value
+
+
 def edge_label(row: dict[str, Any]) -> str:
     """Return the verb phrase of an edge: the ontology's ld:affirmedPhrase or ld:negatedPhrase, else the stance key with its polarity."""
     if row.get("phrase"):
@@ -39,6 +45,9 @@ def edge_label(row: dict[str, Any]) -> str:
     negated = str(row["polarity"]).endswith("#Negated")
     # Never an invented negation ("does not appeals-to"): without the ontology's phrase, say which polarity it is.
     return f"{row['stance']} (negated)" if negated else str(row["stance"])
+
+
+_UNIQUE_VALUES = frozenset({"fact", "quote"})
 
 
 class NetworkCollector:
@@ -51,7 +60,7 @@ class NetworkCollector:
     def add(self, bindings: list[dict[str, Any]]) -> None:
         """Add rows of the network query (SPARQL JSON bindings or plain values)."""
         for raw in bindings:
-            row = {name: _plain(value) for name, value in raw.items()}
+            row = {name: _shared(name, _plain(value)) for name, value in raw.items()}
             for role in ("holder", "target"):
                 node = self.nodes.setdefault(row[role], {"id": row[role], "label": row[f"{role}Label"], "kind": row.get(f"{role}Kind", "actor"), "degree": 0})
                 node["degree"] += 1

@@ -11,6 +11,7 @@ A withdrawn fact (a tombstone) is no report. An outlet is the publication a fact
 
 from __future__ import annotations
 
+import sys
 from collections import defaultdict
 from dataclasses import dataclass, field
 
@@ -35,11 +36,22 @@ COUNTED_GRAPH = "graph/positions"
 
 @dataclass(slots=True)
 class _Reports:
-    facts: set[str] = field(default_factory=set)
-    articles: set[str] = field(default_factory=set)
+    """One position's reports so far. Facts and articles are counted, not kept: an article and its facts are mapped in
+    one shard only (mapping.shards), so the counts of different shards add up, where a million facts' IRIs kept in sets
+    took about a gigabyte. Outlets and speakers recur across shards, so they are kept (a few per position)."""
+
+    facts: int = 0
+    articles: int = 0
     outlets: set[str] = field(default_factory=set)
     speakers: set[str] = field(default_factory=set)
-    dates: set[ox.Literal] = field(default_factory=set)
+    first: ox.Literal | None = None
+    last: ox.Literal | None = None
+
+    def add_date(self, literal: ox.Literal) -> None:
+        if self.first is None or _date_key(literal) < _date_key(self.first):
+            self.first = literal
+        if self.last is None or _date_key(literal) > _date_key(self.last):
+            self.last = literal
 
 
 def _date_key(literal: ox.Literal) -> str:
@@ -54,26 +66,37 @@ class PositionCounter:
     reports: dict[str, _Reports] = field(default_factory=lambda: defaultdict(_Reports))
 
     def add(self, store: ox.Store) -> None:
-        """Read one shard's reports."""
+        """Read one shard's reports (each shard once: its fact and article counts are added to the others')."""
+        facts: dict[str, set[str]] = defaultdict(set)
+        articles: dict[str, set[str]] = defaultdict(set)
         for row in store.query(REPORT_ROWS):
-            reports = self.reports[row["position"].value]
-            reports.facts.add(row["fact"].value)
-            reports.articles.add(row["article"].value)
+            position = row["position"].value
+            reports = self.reports[position]
+            facts[position].add(row["fact"].value)
+            articles[position].add(row["article"].value)
             if row["source"] is not None:
-                reports.outlets.add(row["source"].value)
+                reports.outlets.add(sys.intern(row["source"].value))
             elif row["publisher"] is not None:
-                reports.outlets.add("publisher:" + row["publisher"].value)
+                reports.outlets.add(sys.intern("publisher:" + row["publisher"].value))
             if row["speaker"] is not None:
-                reports.speakers.add(row["speaker"].value)
+                reports.speakers.add(sys.intern(row["speaker"].value))
             if row["published"] is not None:
-                reports.dates.add(row["published"])
+                reports.add_date(row["published"])
+        for position, reporting in facts.items():
+            self.reports[position].facts += len(reporting)
+            self.reports[position].articles += len(articles[position])
 
     def merge(self, other: PositionCounter) -> None:
         """Add the report rows another counter read (a shard read in a worker process)."""
         for position, theirs in other.reports.items():
             ours = self.reports[position]
-            for name in ("facts", "articles", "outlets", "speakers", "dates"):
-                getattr(ours, name).update(getattr(theirs, name))
+            ours.facts += theirs.facts
+            ours.articles += theirs.articles
+            ours.outlets.update(map(sys.intern, theirs.outlets))
+            ours.speakers.update(map(sys.intern, theirs.speakers))
+            for literal in (theirs.first, theirs.last):
+                if literal is not None:
+                    ours.add_date(literal)
 
     def quads(self, base_iri: str) -> list[ox.Quad]:
         """Return the count quads of every position, in the counted graph."""
@@ -85,12 +108,11 @@ class PositionCounter:
         quads = []
         for position_iri, reports in sorted(self.reports.items()):
             position = ox.NamedNode(position_iri)
-            for predicate, members in ((report, reports.facts), (article, reports.articles), (publisher, reports.outlets), (speaker, reports.speakers)):
-                quads.append(ox.Quad(position, predicate, ox.Literal(str(len(members)), datatype=integer), graph))
-            if reports.dates:
-                ordered = sorted(reports.dates, key=_date_key)
-                quads.append(ox.Quad(position, first, ordered[0], graph))
-                quads.append(ox.Quad(position, last, ordered[-1], graph))
+            for predicate, count in ((report, reports.facts), (article, reports.articles), (publisher, len(reports.outlets)), (speaker, len(reports.speakers))):
+                quads.append(ox.Quad(position, predicate, ox.Literal(str(count), datatype=integer), graph))
+            if reports.first is not None and reports.last is not None:
+                quads.append(ox.Quad(position, first, reports.first, graph))
+                quads.append(ox.Quad(position, last, reports.last, graph))
         return quads
 
     def store(self, base_iri: str) -> ox.Store:

@@ -16,6 +16,7 @@ import dataclasses
 import gzip
 import hashlib
 import json
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -81,8 +82,8 @@ class ReleaseDiff:
         # A build's own diff names no release ids (they would make every rebuild a new release): it says what it compares in words.
         old = f"release {self.old_release}" if self.old_release else ("the previous release" if self.old_facts else "no earlier release")
         new = f"release {self.new_release}" if self.new_release else "this release"
-        lines = [f"changes from {old} to {new}: {self.old_facts} -> {self.new_facts} facts; "
-                 f"{len(self.added)} added, {len(self.removed)} removed, {len(self.changed)} changed"]
+        lines = [(f"changes from {old} to {new}: {self.old_facts} -> {self.new_facts} facts; "
+                 f"{len(self.added)} added, {len(self.removed)} removed, {len(self.changed)} changed")]
         for sign, facts in (("+", self.added), ("-", self.removed)):
             for fact in sorted(facts):
                 lines.append(f"{sign} {fact}: {_statement(facts[fact])}")
@@ -183,7 +184,15 @@ def facts_in_store(store: ox.Store, notations: dict[str, str] | None = None) -> 
             shown_value = value(solution[name], name)
             if shown_value is not None:
                 fields[name].add(shown_value)
-    return {fact: {name: " | ".join(sorted(values)) if values else None for name, values in fields.items()} for fact, fields in collected.items()}
+    return {fact: {name: _joined(name, values) for name, values in fields.items()} for fact, fields in collected.items()}
+
+
+def _joined(name: str, values: set[str]) -> str | None:
+    if not values:
+        return None
+    joined = " | ".join(sorted(values))
+    # Actor keys, stances, polarities and dates recur in every fact: one copy each (a million facts are kept for diff.json).
+    return joined if name == "quote" else sys.intern(joined)
 
 
 def diff_facts(before: dict[str, Fact], after: dict[str, Fact]) -> ReleaseDiff:
