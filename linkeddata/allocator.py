@@ -1,11 +1,11 @@
 """Starts the `linkeddata` command again on a faster malloc (jemalloc or mimalloc) when the machine has one.
 
-Oxigraph's query engine allocates and frees hash tables, encoded terms and strings at a high rate through
-the C library's malloc. On the standard query mix at 100,000 facts, glibc's malloc costs 12-20 % more CPU
-than jemalloc or mimalloc (benchmarks/README.md), which is the whole gap between a safe Python front end
-and the Oxigraph server. malloc cannot be swapped once the process has allocated (memory from one
-allocator must be freed by the same one, and the query workers are forked with the store already in
-memory), so the command executes itself again with the library in LD_PRELOAD, before anything is loaded.
+Oxigraph's query engine and the build's Python allocate and free small objects at a high rate. Run one query at a
+time, the standard query mix at 100,000 facts took 10-15 % less CPU on jemalloc than on glibc's malloc, and the
+100,000-fact build peaked about 7 % lower (benchmarks/README.md); with eight queries on eight threads of one core
+the two were even. malloc cannot be swapped once the process has allocated (memory from one allocator must be
+freed by the same one, and query workers are forked with the store already in memory), so the command executes
+itself again with the library in LD_PRELOAD, before anything but this module is loaded.
 
 LINKEDDATA_ALLOCATOR picks it: `auto` (default: jemalloc, else mimalloc, else the C library's own, silently),
 `system` (never swap), `jemalloc` or `mimalloc` (that one, or exit 1 naming it), or the path of a shared library.
