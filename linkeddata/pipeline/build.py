@@ -25,7 +25,7 @@ from rdflib import Graph
 
 from linkeddata.errors import InputError, InputErrors, OperationFailed, SourceLocation
 from linkeddata.file_digests import FileDigest, file_digest, file_sha256
-from linkeddata.network import NetworkCollector, layout, network_json, network_query, render_svg
+from linkeddata.network import NetworkCollector, layout, network_json_chunks, network_query, svg_lines
 from linkeddata.pipeline.canonical import CanonicalFiles, CanonicalWriter, graph_texts
 from linkeddata.pipeline.citation import citation_files
 from linkeddata.pipeline.description import count_dataset, describe_release
@@ -301,8 +301,12 @@ def write_release(checked: CheckedProject, settings: Settings, folder: Path, pre
 def write_network_files(elements: dict[str, list[dict[str, Any]]], folder: Path) -> None:
     """Write network.json and network.svg (run in a writer process: the layout is pure Python, seconds at 10,000 facts)."""
     positions = layout(elements["nodes"], elements["edges"])  # once, for both files: they show the same picture
-    (folder / "network.json").write_text(network_json(elements, positions), encoding="utf-8")
-    (folder / "network.svg").write_text(render_svg(elements, "Who supports, recognizes or condemns whom", positions), encoding="utf-8")
+    with (folder / "network.json").open("w", encoding="utf-8") as out:
+        out.writelines(network_json_chunks(elements, positions))
+    with (folder / "network.svg").open("w", encoding="utf-8") as out:
+        for line in svg_lines(elements, "Who supports, recognizes or condemns whom", positions):
+            out.write(line)
+            out.write("\n")
 
 
 def refuse_silent_removals(difference: ReleaseDiff, seeds: Seeds, previous: Path | None) -> None:
