@@ -284,15 +284,13 @@ def verify_command(context: click.Context, release: Path) -> None:
 def diff_command(context: click.Context, old_release: Path, new_release: Path, json_file: Path | None) -> None:
     """Compare the facts of two release folders: added, removed, changed (holder, target, stance, polarity, quote,
     speaker, date, aspect, claim type)."""
-    import json
-
     from linkeddata.curate.articles import atomic_write
     from linkeddata.release.diff import diff_releases
 
     difference = diff_releases(old_release, new_release)
     click.echo(difference.to_text(), nl=False)
     if json_file is not None:
-        atomic_write(json_file, (json.dumps(difference.to_json(), indent=2, sort_keys=True, ensure_ascii=False) + "\n").encode("utf-8"))
+        atomic_write(json_file, "".join(difference.json_chunks()).encode("utf-8"))
 
 
 @main.command()

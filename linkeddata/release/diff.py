@@ -17,6 +17,7 @@ import gzip
 import hashlib
 import json
 import sys
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -77,22 +78,33 @@ class ReleaseDiff:
                         for fact in sorted(self.changed)],
         }
 
+    def json_chunks(self) -> Iterator[str]:
+        """Yield diff.json's text piece by piece (a million added facts make 390 MB, which json.dumps would join in memory)."""
+        yield from _DIFF_ENCODER.iterencode(self.to_json())
+        yield "\n"
+
     def to_text(self) -> str:
         """Return the diff as lines for people: a summary, then + added, - removed, ~ changed with each field."""
+        return "".join(self.text_lines())
+
+    def text_lines(self) -> Iterator[str]:
+        """Yield to_text's lines one by one, each with its newline."""
         # A build's own diff names no release ids (they would make every rebuild a new release): it says what it compares in words.
         old = f"release {self.old_release}" if self.old_release else ("the previous release" if self.old_facts else "no earlier release")
         new = f"release {self.new_release}" if self.new_release else "this release"
-        lines = [(f"changes from {old} to {new}: {self.old_facts} -> {self.new_facts} facts; "
-                 f"{len(self.added)} added, {len(self.removed)} removed, {len(self.changed)} changed")]
+        yield (f"changes from {old} to {new}: {self.old_facts} -> {self.new_facts} facts; "
+               f"{len(self.added)} added, {len(self.removed)} removed, {len(self.changed)} changed\n")
         for sign, facts in (("+", self.added), ("-", self.removed)):
             for fact in sorted(facts):
-                lines.append(f"{sign} {fact}: {_statement(facts[fact])}")
-                lines.append(f"    quote: {_shown(facts[fact].get('quote'))}")
+                yield f"{sign} {fact}: {_statement(facts[fact])}\n"
+                yield f"    quote: {_shown(facts[fact].get('quote'))}\n"
         for fact in sorted(self.changed):
-            lines.append(f"~ {fact}")
-            for name, (old, new) in sorted(self.changed[fact].items()):
-                lines.append(f"    {name}: {_shown(old)} -> {_shown(new)}")
-        return "\n".join(lines) + "\n"
+            yield f"~ {fact}\n"
+            for name, (old_value, new_value) in sorted(self.changed[fact].items()):
+                yield f"    {name}: {_shown(old_value)} -> {_shown(new_value)}\n"
+
+
+_DIFF_ENCODER = json.JSONEncoder(indent=2, sort_keys=True, ensure_ascii=False)
 
 
 def _shown(value: str | None) -> str:
@@ -221,5 +233,6 @@ def diff_releases(old: Path | None, new: Path) -> ReleaseDiff:
 def write_diff(diff: ReleaseDiff, folder: Path) -> None:
     """Write `diff.json` and `diff.txt` into `folder`: the same diff gives the same bytes."""
     folder.mkdir(parents=True, exist_ok=True)
-    (folder / "diff.json").write_text(json.dumps(diff.to_json(), indent=2, sort_keys=True, ensure_ascii=False) + "\n", encoding="utf-8")
-    (folder / "diff.txt").write_text(diff.to_text(), encoding="utf-8")
+    for name, pieces in (("diff.json", diff.json_chunks()), ("diff.txt", diff.text_lines())):
+        with (folder / name).open("w", encoding="utf-8") as out:
+            out.writelines(pieces)
