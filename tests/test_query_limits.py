@@ -252,7 +252,9 @@ def test_workers_started_under_load_stop_once_idle_and_the_warm_ones_stay() -> N
     from linkeddata.serve.workers import QueryPool
 
     store = twenty_subjects()
-    pool = QueryPool(lambda: store, 1, 3, idle_retire_s=0.4)
+    # Long enough that none retires before the last of the three answers, even when a busy machine staggers them by
+    # seconds (at 0.4 s, one had retired by then in a CI run beside a million-fact build).
+    pool = QueryPool(lambda: store, 1, 3, idle_retire_s=3.0)
     try:
         # 20^5 rows to count: long enough (about a second) that the three run at once, each in a worker of its own
         slow = QueryRequest(COUNT_20_TO_THE_5)
