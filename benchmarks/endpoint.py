@@ -200,7 +200,8 @@ class Sampler:
     """Calls `sample()` every `every_s` in a thread between `with` entry and exit; build.py's samplers share it too.
 
     A sample of a big process tree is not free (the kernel walks its page tables for PSS: half a core at 5 samples/s
-    beside a 3.4 GB build), so the wait after each one is at least nine times what it took: at most a tenth of a core.
+    beside a 3.4 GB build), so the wait after each one is at least nine times the CPU it took: at most a tenth of a
+    core. CPU, not wall time: a foreign-load reading spends a second watching, asleep, and must follow on at once.
     """
 
     def __init__(self, pid: int, every_s: float) -> None:
@@ -213,9 +214,9 @@ class Sampler:
 
     def _run(self) -> None:
         while not self._stop.is_set():
-            started = time.perf_counter()
+            started = time.thread_time()
             self.sample()
-            self._stop.wait(max(self.every_s, 9 * (time.perf_counter() - started)))
+            self._stop.wait(max(self.every_s, 9 * (time.thread_time() - started)))
 
     def __enter__(self) -> Self:
         self._thread.start()
