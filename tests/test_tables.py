@@ -220,3 +220,22 @@ def test_tables_are_byte_identical_across_builds(release: Path, tmp_path: Path) 
                  "nanopubs.trig", "nanopubs.trig.gz"):
         assert (out / name).read_bytes() == (release / name).read_bytes(), name
     shutil.rmtree(out.parent)
+
+
+def test_facts_of_an_article_without_a_publisher_are_in_the_tables_and_nanopublications(project_copy: Path, tmp_path: Path) -> None:
+    """The publisher is optional in the seeds, so an article without one still gives every fact a row and a nanopublication."""
+    from conftest import FIRST_ARTICLE, run_cli
+    from test_nanopubs import split_nanopubs
+
+    metadata = project_copy / "seeds" / "articles" / f"{FIRST_ARTICLE}.yaml"
+    lines = metadata.read_text(encoding="utf-8").splitlines(keepends=True)
+    metadata.write_text("".join(line for line in lines if not line.startswith("publisher:")), encoding="utf-8")
+    out = tmp_path / "dist"
+    result = run_cli("-q", "build", "--project", str(project_copy), "--out", str(out))
+    assert result.returncode == 0, result.stderr
+    published = [fact for fact in seed_facts(project_copy) if fact.get("status") != "candidate"]
+    rows = read_rows(out, "facts")
+    assert {(row["article_id"], row["fact_key"]) for row in rows} == {(fact["article"], fact["key"]) for fact in published}
+    assert {row["publisher"] for row in rows if row["article_id"] == FIRST_ARTICLE} == {""}
+    assert pq.read_table(out / "facts.parquet").num_rows == len(published)
+    assert len(split_nanopubs(out / "nanopubs.trig")) == len(published)

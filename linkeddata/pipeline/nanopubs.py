@@ -107,7 +107,7 @@ def nanopub_quads(row: dict[str, Any], terms: list[tuple[ox.NamedNode, Term]], a
         ox.Quad(article, node(RDF_TYPE), node(f"{SCHEMA}NewsArticle"), provenance),
         *(ox.Quad(article, node(f"{SCHEMA}{name}"), row[key], provenance)
           for name, key in (("identifier", "articleId"), ("url", "articleUrl"), ("publisher", "publisher"), ("datePublished", "published"),
-                            ("headline", "headline"), ("archivedAt", "archive"))),
+                            ("headline", "headline"), ("archivedAt", "archive")) if key in row),
         ox.Quad(evidence, node(RDF_TYPE), node(f"{OA}Annotation"), provenance),
         ox.Quad(evidence, node(RDF_TYPE), node(f"{LD}Evidence"), provenance),
         ox.Quad(evidence, node(f"{OA}hasBody"), fact, provenance),

@@ -35,7 +35,7 @@ SELECT DISTINCT * WHERE {
   ?fact a ld:StanceFact ; schema:identifier ?factKey ; rdfs:label ?label ; ld:holder ?holder ; ld:target ?target ;
         ld:stance ?stance ; ld:polarity ?polarity ; ld:claimType ?claimType ; ld:modality ?modality ;
         ld:reports ?position ; prov:wasDerivedFrom ?article ; ld:evidence ?evidence .
-  ?article schema:identifier ?articleId ; schema:url ?articleUrl ; schema:publisher ?publisher ; schema:datePublished ?published ;
+  ?article schema:identifier ?articleId ; schema:url ?articleUrl ; schema:datePublished ?published ;
            schema:headline ?headline ; schema:archivedAt ?archive .
   ?archive a schema:MediaObject .  # the archived text the quote lies in, not a web archive's snapshot
   ?evidence oa:hasTarget ?evidenceTarget .
@@ -45,6 +45,7 @@ SELECT DISTINCT * WHERE {
   ?holder schema:identifier ?holderKey ; rdfs:label ?holderLabel .
   ?target schema:identifier ?targetKey ; rdfs:label ?targetLabel .
   ?stance skos:notation ?stanceNotation ; ld:cameoCode ?cameo ; ld:directProperty ?directProperty .
+  OPTIONAL { ?article schema:publisher ?publisher }  # optional in the seeds: required here, it dropped such articles' facts
   OPTIONAL { ?holder owl:sameAs ?holderWikidata FILTER(STRSTARTS(STR(?holderWikidata), "http://www.wikidata.org/entity/")) }
   OPTIONAL { ?target owl:sameAs ?targetWikidata FILTER(STRSTARTS(STR(?targetWikidata), "http://www.wikidata.org/entity/")) }
   OPTIONAL { ?fact ld:speaker ?speaker . ?speaker schema:identifier ?speakerKey ; rdfs:label ?speakerLabel }
@@ -119,7 +120,7 @@ def fact_columns(base: str) -> list[Column]:
                {**fact_about, "propertyUrl": "http://www.w3.org/ns/prov#wasDerivedFrom", "valueUrl": f"{base}article/{{article_id}}"}),
         Column("article_url", TEXT, IRI, "The article's original URL (schema:url).",
                {"aboutUrl": f"{base}article/{{article_id}}", "propertyUrl": "https://schema.org/url", "valueUrl": "{+article_url}"}),
-        Column("publisher", TEXT, "string", "The article's publisher (schema:publisher).",
+        Column("publisher", TEXT, "string", "The article's publisher (schema:publisher), when the seeds name it.",
                {"aboutUrl": f"{base}article/{{article_id}}", "propertyUrl": "https://schema.org/publisher"}),
         Column("published", TEXT, PERIOD, "Publication date as given: YYYY, YYYY-MM or YYYY-MM-DD (xsd:gYear, gYearMonth or date; "
                "one column cannot carry three datatypes, so it stays text here and in RDF it is read from the dumps)."),
@@ -241,7 +242,7 @@ def fact_record(row: dict[str, Any]) -> dict[str, Any]:
     affirmed = value["polarity"].endswith("#Affirmed")
     return {
         "fact": value["fact"], "fact_key": value["factKey"], "label": value["label"], "article_id": value["articleId"], "article_url": value["articleUrl"],
-        "publisher": value["publisher"], "published": value["published"], "published_day": full_day(value["published"]),
+        "publisher": value.get("publisher"), "published": value["published"], "published_day": full_day(value["published"]),
         "holder": value["holderKey"], "holder_label": value["holderLabel"], "holder_wikidata": qid(row.get("holderWikidata")),
         "stance": local_name(value["stance"]), "cameo": value["cameo"], "direct_property": value["directProperty"] if affirmed else None,
         "target": value["targetKey"], "target_label": value["targetLabel"], "target_wikidata": qid(row.get("targetWikidata")),
