@@ -31,10 +31,11 @@ from linkeddata.pipeline.citation import citation_files
 from linkeddata.pipeline.description import count_dataset, describe_release
 from linkeddata.pipeline.dumps import dump_writers, worker_context, write_dumps
 from linkeddata.pipeline.mapping import MappedShard, map_shards, read_mappings, shards
-from linkeddata.pipeline.nanopubs import write_nanopubs
+from linkeddata.pipeline.nanopubs import ReleaseStamp, release_iri, release_literal, write_nanopubs
 from linkeddata.pipeline.positions import PositionCounter
 from linkeddata.pipeline.shacl_compiled import CompiledValidator, Finding
-from linkeddata.pipeline.tables import fact_rows, write_tables
+from linkeddata.pipeline.table_rows import ShardTableRows, TableRows, read_table_rows
+from linkeddata.pipeline.tables import actor_records, stance_records, write_tables
 from linkeddata.pipeline.validation import ShardedValidation, ValidationOutcome, locate_findings
 from linkeddata.progress import Progress
 from linkeddata.project.seeds import Article, Record, Seeds, read_seeds
@@ -50,7 +51,7 @@ from linkeddata.release.files import (
     STORE_DIR,
     UNION_FILE,
 )
-from linkeddata.release.store import finish_release_store, load_dataset_and_ontology, start_release_store
+from linkeddata.release.store import finish_release_store, start_release_store
 from linkeddata.settings import Settings
 
 BUILD_LOCK = ".build.lock"
@@ -64,12 +65,12 @@ class ShardResults:
     network: NetworkCollector
     facts: dict[str, Fact]
     positions: PositionCounter
+    table_rows: TableRows
 
     def drop_network_and_facts(self) -> None:
-        """Free the network, the facts and the position counts once the files needing them are written (~2 GiB at a million facts)."""
+        """Free the network and the facts once the files needing them are written (~2 GiB at a million facts)."""
         self.network.clear()
         self.facts.clear()
-        self.positions.clear()
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,7 +88,8 @@ def check_project(settings: Settings, progress: Progress, staging: Path | None =
 
     With a `staging` folder (a build) each valid shard's graphs also go to the canonical dumps there, and its
     network rows and facts are kept, so that the whole dataset is never held in one store: a million facts
-    would take about 12 GiB in Oxigraph's in-memory store. From PARALLEL_MIN_SHARDS shards on, `shard_workers`
+    would take about 12 GiB in Oxigraph's in-memory store; their rows for the tables and nanopublications are
+    spilled to `staging/TABLE_ROWS_DIR` (table_rows). From PARALLEL_MIN_SHARDS shards on, `shard_workers`
     processes map and validate them, and this process gathers their results in shard order (same bytes).
     """
     project = settings.project_dir
@@ -101,19 +103,22 @@ def check_project(settings: Settings, progress: Progress, staging: Path | None =
         validation = ShardedValidation(vocabulary, single_shard=len(groups) == 1)
         errors: list[InputError] = []
         with ExitStack() as cleanup:
-            writer = None
+            writer, rows_folder = None, None
             if staging is not None:
                 scratch = Path(cleanup.enter_context(tempfile.TemporaryDirectory(prefix=".canonical-", dir=staging)))
                 writer = CanonicalWriter(staging / DATA_FILE, staging / UNION_FILE, scratch)
                 cleanup.callback(writer.abandon)
-            network, facts, positions = NetworkCollector(), {}, PositionCounter()
+                rows_folder = staging / TABLE_ROWS_DIR
+                rows_folder.mkdir()
+            network, facts, positions, table_rows = NetworkCollector(), {}, PositionCounter(), TableRows()
             if len(groups) < PARALLEL_MIN_SHARDS or shard_workers < 2:
-                outputs: Iterator[ShardOutput] = (read_shard_here(shard, validation) for shard in
-                                                  map_shards(seeds, vocabulary.ontology_turtle, read_mappings(project), settings.base_iri, groups))
+                mapped = map_shards(seeds, vocabulary.ontology_turtle, read_mappings(project), settings.base_iri, groups)
+                outputs: Iterator[ShardOutput] = (read_shard_here(shard, validation, rows_folder, number, settings.base_iri)
+                                                  for number, shard in enumerate(mapped))
             else:
                 pool = cleanup.enter_context(ProcessPoolExecutor(
                     max_workers=shard_workers, mp_context=worker_context(),
-                    initializer=start_shard_worker, initargs=(project, seeds.actors, settings.base_iri)))
+                    initializer=start_shard_worker, initargs=(project, seeds.actors, settings.base_iri, rows_folder)))
                 outputs = read_shards_in(pool, groups, ahead=2 * shard_workers)
             for number, output in enumerate(outputs, start=1):
                 progress.detail(number, len(groups), "shards")
@@ -126,15 +131,18 @@ def check_project(settings: Settings, progress: Progress, staging: Path | None =
                     network.add(output.network)
                     facts.update(output.facts)
                     positions.merge(output.positions)
+                    assert output.table_rows is not None
+                    table_rows.add(output.table_rows)
             outcome = validation.outcome()
             errors += outcome.violations
             if errors:
                 raise InputErrors(sorted(set(errors)))
             results = None
             if writer is not None:
+                table_rows.check_every_fact_has_a_row()
                 # Counts span shards, so their graph is written once every shard has been read.
                 writer.add(positions.store(settings.base_iri))
-                results = ShardResults(writer.finish(), network, facts, positions)
+                results = ShardResults(writer.finish(), network, facts, positions, table_rows)
     return CheckedProject(vocabulary, seeds, outcome, results)
 
 
@@ -152,37 +160,40 @@ class ShardOutput:
     network: list[dict[str, object]]
     facts: dict[str, Fact]
     positions: PositionCounter
+    table_rows: ShardTableRows | None  # None for `validate`, which writes nothing
 
 
-def read_shard(shard: MappedShard, findings: list[tuple[Finding, SourceLocation]]) -> ShardOutput:
-    """Return what the build keeps of a mapped shard whose SHACL findings are `findings`."""
+def read_shard(shard: MappedShard, findings: list[tuple[Finding, SourceLocation]], rows_folder: Path | None, number: int, base_iri: str) -> ShardOutput:
+    """Return what the build keeps of mapped shard `number` whose SHACL findings are `findings`; with a `rows_folder`
+    (a build), its table rows too."""
     if shard.errors:
-        return ShardOutput(shard.errors, [], [], [], {}, PositionCounter())
+        return ShardOutput(shard.errors, [], [], [], {}, PositionCounter(), None)
     positions = PositionCounter()
     positions.add(shard.store)
-    return ShardOutput([], findings, graph_texts(shard.store), network_rows(shard.store), facts_in_store(shard.store), positions)
+    table_rows = read_table_rows(shard.store, rows_folder, number, base_iri) if rows_folder is not None else None
+    return ShardOutput([], findings, graph_texts(shard.store), network_rows(shard.store), facts_in_store(shard.store), positions, table_rows)
 
 
-def read_shard_here(shard: MappedShard, validation: ShardedValidation) -> ShardOutput:
+def read_shard_here(shard: MappedShard, validation: ShardedValidation, rows_folder: Path | None, number: int, base_iri: str) -> ShardOutput:
     """Validate a shard in this process (pySHACL for a lone small shard, whose report is published) and read it."""
     if not shard.errors:
         validation.check(shard.store, shard.origins)  # records the findings itself
-    return read_shard(shard, [])
+    return read_shard(shard, [], rows_folder, number, base_iri)
 
 
 _SHARD_WORKER: dict[str, Any] = {}
 """A shard worker process's own state, set once by start_shard_worker (never used in the build's own process)."""
 
 
-def start_shard_worker(project: Path, actors: list[Record], base_iri: str) -> None:
+def start_shard_worker(project: Path, actors: list[Record], base_iri: str, rows_folder: Path | None) -> None:
     """Prepare a worker process to map and validate shards: the vocabulary, mappings and actors every shard needs."""
     vocabulary = read_vocabulary(project)
     _SHARD_WORKER.update(vocabulary=vocabulary, mappings=read_mappings(project), seeds=Seeds(actors, [], [], []),
-                         base_iri=base_iri, validator=CompiledValidator(vocabulary.shapes))
+                         base_iri=base_iri, validator=CompiledValidator(vocabulary.shapes), rows_folder=rows_folder)
 
 
-def map_and_read_shard(group: tuple[list[Article], list[Record]]) -> ShardOutput | list[InputError]:
-    """Map, validate and read one shard in a worker process; a malformed mapping's errors come back as a list, not
+def map_and_read_shard(number: int, group: tuple[list[Article], list[Record]]) -> ShardOutput | list[InputError]:
+    """Map, validate and read shard `number` in a worker process; a malformed mapping's errors come back as a list, not
     raised (an exception crosses processes as its message only)."""
     state = _SHARD_WORKER
     try:
@@ -190,14 +201,14 @@ def map_and_read_shard(group: tuple[list[Article], list[Record]]) -> ShardOutput
     except InputErrors as problem:
         return problem.errors
     findings = [] if shard.errors else locate_findings(state["validator"].validate(shard.store), shard.origins)
-    return read_shard(shard, findings)
+    return read_shard(shard, findings, state["rows_folder"], number, state["base_iri"])
 
 
 def read_shards_in(pool: ProcessPoolExecutor, groups: list[tuple[list[Article], list[Record]]], ahead: int) -> Iterator[ShardOutput]:
     """Yield each shard's output in shard order, keeping at most `ahead` shards in flight (their outputs wait in memory)."""
     pending: deque[Future[ShardOutput | list[InputError]]] = deque()
-    for group in groups:
-        pending.append(pool.submit(map_and_read_shard, group))
+    for number, group in enumerate(groups):
+        pending.append(pool.submit(map_and_read_shard, number, group))
         if len(pending) >= ahead:
             yield _shard_output(pending.popleft().result())
     while pending:
@@ -237,15 +248,11 @@ def _checksums(folder: Path, known: dict[Path, FileDigest] | None = None) -> str
     return "".join(lines)
 
 
-TABLES_IN_MEMORY_MAX_QUADS = 1_000_000
-"""Up to this many quads (about 24,000 facts) the tables and nanopublications are queried from an in-memory copy of
-the dataset, not from the release's on-disk store. At 10,000 facts (423,014 quads) its queries take 1.0 s of CPU
-instead of 5.4 s (RocksDB), loading it takes 1.5 s beside the on-disk bulk load instead of waiting for it, and it
-holds 150 MiB (266 MiB while loading); above this size it would hold gigabytes (about 12 GiB at a million facts)."""
+TABLE_ROWS_DIR = ".table-rows"
+"""Scratch folder in the staging folder for the shards' table rows (table_rows), removed once the tables are written."""
 
 
-def write_release(checked: CheckedProject, settings: Settings, folder: Path, previous: Path | None = None, *,
-                  tables_in_memory_max_quads: int = TABLES_IN_MEMORY_MAX_QUADS) -> None:
+def write_release(checked: CheckedProject, settings: Settings, folder: Path, previous: Path | None = None) -> None:
     """Write every file of a release into `folder`, beside the canonical dumps check_project put there;
     `previous` is the release it replaces, for diff.json/diff.txt."""
     project = settings.project_dir
@@ -263,17 +270,14 @@ def write_release(checked: CheckedProject, settings: Settings, folder: Path, pre
     elements = results.network.elements()
     results.drop_network_and_facts()  # the dumps and the store's bulk load come next, and need memory of their own
     # Everything below until the store is loaded runs at once, on both cores: the store's bulk load in a thread
-    # (Oxigraph releases the GIL), the network drawing (pure Python) and the dumps in the writer processes, the
-    # VoID counts (Python and GNU sort). The tables and nanopublications are queried, while the writers work, from
-    # an in-memory copy of the dataset loaded beside the on-disk store (a small release), else from the on-disk
-    # store once it is loaded.
+    # (Oxigraph releases the GIL), the network drawing and the dumps in the writer processes, the VoID counts (Python
+    # and GNU sort), and the tables and nanopubs.trig from the rows the shards spilled.
     data_digest = results.canonical.nquads_digest
     with (tempfile.TemporaryDirectory(prefix=".counts-", dir=folder) as scratch, ThreadPoolExecutor(max_workers=5) as side,
           dump_writers() as writers):
         stored = side.submit(start_release_store, folder)
         counted = side.submit(count_dataset, results.canonical, Path(scratch))
-        queried = side.submit(load_dataset_and_ontology, ox.Store(), folder) if results.canonical.quads <= tables_in_memory_max_quads else stored
-        tabulated = side.submit(tabulate, queried, checked.seeds, settings.base_iri, folder, data_digest.sha256)
+        tabulated = side.submit(tabulate, results.table_rows, results.positions, checked.seeds, settings.base_iri, folder, data_digest.sha256)
         documented = side.submit(document_ontology, project / "ontology" / "linkeddata.ttl")
         drawn = writers.submit(write_network_files, elements, folder)
         del elements
@@ -281,7 +285,8 @@ def write_release(checked: CheckedProject, settings: Settings, folder: Path, pre
         drawn.result()
         (folder / "ontology.html").write_bytes(documented.result())
         extras = tabulated.result()
-        del queried  # the in-memory copy, when there is one
+        shutil.rmtree(folder / TABLE_ROWS_DIR)
+        results.positions.clear()
         counts, store = counted.result(), stored.result()
     (folder / "context.jsonld").write_text(json.dumps(context, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
     digests.update(extras)
@@ -327,21 +332,17 @@ def refuse_silent_removals(difference: ReleaseDiff, seeds: Seeds, previous: Path
         raise InputErrors(errors)
 
 
-def tabulate(loading: Future[ox.Store], seeds: Seeds, base_iri: str, folder: Path, data_sha256: str) -> dict[Path, FileDigest]:
-    """Write the tables and nanopublications from the store `loading` gives once loaded; return their digests."""
-    paths = write_tables_and_nanopubs(loading.result(), seeds, base_iri, folder, data_sha256)
-    return {path: file_digest(path) for path in paths}
-
-
-def write_tables_and_nanopubs(store: ox.Store, seeds: Seeds, base_iri: str, folder: Path, data_sha256: str) -> list[Path]:
-    """Write the tables and the nanopublications from the release's own N-Quads (in `store`), not from the seeds; return their paths.
+def tabulate(rows: TableRows, positions: PositionCounter, seeds: Seeds, base_iri: str, folder: Path, data_sha256: str) -> dict[Path, FileDigest]:
+    """Write the tables and nanopubs.trig from the shards' rows, in fact order, and return their digests.
 
     The actors' mentions are the one thing the tables take from the seeds: the RDF does not publish them."""
-    facts = fact_rows(store)
     mentions = {actor.id: [str(mention) for mention in actor.fields.get("mentions", [])] for actor in seeds.actors}
-    paths = write_tables(store, folder, base_iri, mentions, facts)
-    nanopubs, _ = write_nanopubs(store, facts, folder, base_iri, data_sha256)
-    return [*paths, nanopubs, nanopubs.with_name(nanopubs.name + ".gz")]
+    paths = write_tables(folder, base_iri, (record for _fact, record, _nanopub in rows.fact_entries()), actor_records(rows.actors, mentions),
+                         stance_records(rows.positions, positions.counts))
+    # The release is named by the N-Quads dump's SHA-256 and dated by its newest article: known only now.
+    stamp = ReleaseStamp.of(release_iri(base_iri, data_sha256), release_literal(rows.article_dates), base_iri) if rows.spills else None
+    nanopubs = write_nanopubs((stamp.block(nanopub) for _fact, _record, nanopub in rows.fact_entries()) if stamp else (), folder, base_iri)
+    return {path: file_digest(path) for path in [*paths, nanopubs, nanopubs.with_name(nanopubs.name + ".gz")]}
 
 
 def network_rows(store: ox.Store) -> list[dict[str, object]]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import hashlib
 from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -43,14 +44,14 @@ def nanopub_prefixes(base_iri: str) -> dict[str, str]:
     return {**PREFIXES, "np": NP, "npx": NPX, "actor": f"{base_iri}actor/", "article": f"{base_iri}article/"}
 
 
-def trusty_hash(quads: Iterable[ox.Quad], placeholder_uri: str) -> str:
-    """Return the RA trusty artefact ("RA" + 43 base64url characters) of quads whose nanopublication IRI is `placeholder_uri`.
+def trusty_text(quads: Iterable[ox.Quad], placeholder_uri: str) -> str:
+    """Return the text whose SHA-256 is the RA trusty artefact of quads whose nanopublication IRI is `placeholder_uri`.
 
     This is the trustyuri RA algorithm as the nanopub library implements it (trustyuri/rdf/RdfHasher.py): the
     artefact is replaced by a space (an IRI Oxigraph refuses, hence the placeholder, swapped here in the text),
     the quads sorted by graph, subject, predicate, object (IRIs before literals, IRIs and lexical forms by their
     UTF-8 bytes, then datatype, then language), each written as four lines (a literal as "@lang text" or
-    "^datatype text", backslashes and newlines escaped), duplicates dropped, SHA-256, URL-safe base64 without padding.
+    "^datatype text", backslashes and newlines escaped), duplicates dropped; artefact() hashes it.
     """
     spaced = placeholder_uri.rsplit("/", 1)[0] + "/ "
 
@@ -70,9 +71,12 @@ def trusty_hash(quads: Iterable[ox.Quad], placeholder_uri: str) -> str:
             key = (0, line.encode("utf-8"))
         graph, subject, predicate = (iri(t.value) for t in (quad.graph_name, quad.subject, quad.predicate))  # type: ignore[union-attr]
         normalized.add(((graph.encode("utf-8"), subject.encode("utf-8"), predicate.encode("utf-8"), key), f"{graph}\n{subject}\n{predicate}\n{line}\n"))
-    text = "".join(line for _key, line in sorted(normalized))
-    digest = hashlib.sha256(text.encode("utf-8")).digest()
-    return "RA" + base64.urlsafe_b64encode(digest).decode("ascii").rstrip("=")
+    return "".join(line for _key, line in sorted(normalized))
+
+
+def trusty_artefact(text: str) -> str:
+    """Return the RA trusty artefact ("RA" + 43 base64url characters) of a trusty_text: SHA-256, URL-safe base64 without padding."""
+    return "RA" + base64.urlsafe_b64encode(hashlib.sha256(text.encode("utf-8")).digest()).decode("ascii").rstrip("=")
 
 
 def fact_terms(store: ox.Store, fact: str) -> list[tuple[ox.NamedNode, Term]]:
@@ -143,21 +147,11 @@ def release_iri(base_iri: str, data_sha256: str) -> str:
     return f"{base_iri}dataset#release-sha256-{data_sha256}"
 
 
-ARTICLE_DATES = "SELECT DISTINCT ?published WHERE { GRAPH ?g { ?article a <https://schema.org/NewsArticle> ; <https://schema.org/datePublished> ?published } }"
-
-
-def release_literal(store: ox.Store) -> ox.Literal:
-    """Return the release's date (citation.release_date over every article in the store), with that date's datatype."""
-    dates = {term.value: term for term in (row["published"] for row in store.query(ARTICLE_DATES)) if isinstance(term, ox.Literal)}
-    newest = dates[release_date(dates)]
-    return ox.Literal(newest.value, datatype=newest.datatype)
-
-
-def nanopublication(store: ox.Store, row: dict[str, Any], base_iri: str, release: str, created: ox.Literal) -> tuple[str, list[ox.Quad]]:
-    """Return (trusty URI, quads) of one fact's nanopublication: hashed with the placeholder, then named with its artefact."""
-    terms = fact_terms(store, row["fact"].value)
-    artefact = trusty_hash(nanopub_quads(row, terms, PLACEHOLDER, base_iri, release, created), f"{base_iri}np/{PLACEHOLDER}")
-    return f"{base_iri}np/{artefact}", nanopub_quads(row, terms, artefact, base_iri, release, created)
+def release_literal(article_dates: Iterable[tuple[str, str]]) -> ox.Literal:
+    """Return the release's date (citation.release_date over its articles' (date, datatype IRI) pairs) with that date's datatype."""
+    datatypes = dict(article_dates)
+    newest = release_date(datatypes)
+    return ox.Literal(newest, datatype=ox.NamedNode(datatypes[newest]))
 
 
 def _block(quads: list[ox.Quad], prefixes: dict[str, str]) -> bytes:
@@ -167,21 +161,74 @@ def _block(quads: list[ox.Quad], prefixes: dict[str, str]) -> bytes:
     return b"".join(line for line in text.splitlines(keepends=True) if not line.startswith(b"@prefix "))
 
 
-def write_nanopubs(store: ox.Store, facts: list[dict[str, Any]], folder: Path, base_iri: str, data_sha256: str) -> tuple[Path, list[str]]:
-    """Write nanopubs.trig (one nanopublication per fact, in fact order) and return its path and the trusty URIs.
+# A fact's nanopublication is made in its shard's worker, before the release it belongs to is known (its IRI names the
+# N-Quads dump's SHA-256): with these stand-ins for the release and its date, completed by ReleaseStamp. Each stands
+# alone on a line of the RA hash text (a literal's newlines are escaped there) and is a whole term in the TriG block,
+# and the pubinfo statements carrying them have one object per predicate, so neither their place in the hash text's
+# order nor in the block's depends on the values they stand for.
+RELEASE_STAND_IN = "urn:linkeddata:release-stand-in"
+CREATED_STAND_IN = ox.Literal("linkeddata-created-stand-in")
 
-    `data_sha256` is the N-Quads dump's SHA-256, which the build has already computed (gigabytes at a million facts)."""
-    prefixes = nanopub_prefixes(base_iri)
-    release = release_iri(base_iri, data_sha256)
+
+@dataclass(frozen=True, slots=True)
+class NanopubTemplate:
+    """A fact's nanopublication with stand-ins for its release, its date and its trusty artefact: its RA hash text and TriG block."""
+
+    hash_text: str
+    block: bytes
+
+
+def nanopub_template(row: dict[str, Any], terms: list[tuple[ox.NamedNode, Term]], base_iri: str, prefixes: dict[str, str]) -> NanopubTemplate:
+    """Return the template of one fact's nanopublication, for its FACTS_QUERY row and fact_terms."""
+    quads = nanopub_quads(row, terms, PLACEHOLDER, base_iri, RELEASE_STAND_IN, CREATED_STAND_IN)
+    return NanopubTemplate(trusty_text(quads, f"{base_iri}np/{PLACEHOLDER}"), _block(quads, prefixes))
+
+
+def _hash_line(term: ox.NamedNode | ox.Literal) -> str:
+    return f"\n{term.value}\n" if isinstance(term, ox.NamedNode) else f"\n^{term.datatype.value} {term.value}\n"
+
+
+def _trig_text(term: ox.NamedNode | ox.Literal, prefixes: dict[str, str]) -> bytes:
+    """Return a term as the TriG writer writes it with `prefixes` ("2023-10-06"^^xsd:date)."""
+    subject, predicate = ox.NamedNode("urn:s"), ox.NamedNode("urn:p")
+    text = ox.serialize([ox.Triple(subject, predicate, term)], format=ox.RdfFormat.TURTLE, prefixes=prefixes)
+    line = text.splitlines()[-1]
+    assert line.startswith(b"<urn:s> <urn:p> ") and line.endswith(b" ."), line
+    return line[len(b"<urn:s> <urn:p> "):-len(b" .")]
+
+
+@dataclass(frozen=True, slots=True)
+class ReleaseStamp:
+    """Completes nanopublication templates once the release is known: its IRI and date, then each one's trusty artefact."""
+
+    release_line: str
+    created_line: str
+    release_trig: bytes
+    created_trig: bytes
+
+    @classmethod
+    def of(cls, release: str, created: ox.Literal, base_iri: str) -> ReleaseStamp:
+        prefixes = nanopub_prefixes(base_iri)
+        return cls(_hash_line(ox.NamedNode(release)), _hash_line(created), _trig_text(ox.NamedNode(release), prefixes), _trig_text(created, prefixes))
+
+    def block(self, template: NanopubTemplate) -> bytes:
+        """Return the finished TriG block of a template."""
+        release_line, created_line = _hash_line(ox.NamedNode(RELEASE_STAND_IN)), _hash_line(CREATED_STAND_IN)
+        stand_ins = (f"<{RELEASE_STAND_IN}>".encode("ascii"), f'"{CREATED_STAND_IN.value}"'.encode("ascii"))
+        assert all(text.count(stand_in) == 1 for text, stand_in in ((template.hash_text, release_line), (template.hash_text, created_line),
+                                                                     (template.block, stand_ins[0]), (template.block, stand_ins[1]))), \
+            "a nanopublication states its release and its date once"
+        trusty = trusty_artefact(template.hash_text.replace(release_line, self.release_line).replace(created_line, self.created_line))
+        return (template.block.replace(PLACEHOLDER.encode("ascii"), trusty.encode("ascii"))
+                .replace(stand_ins[0], self.release_trig).replace(stand_ins[1], self.created_trig))
+
+
+def write_nanopubs(blocks: Iterable[bytes], folder: Path, base_iri: str) -> Path:
+    """Write nanopubs.trig (one nanopublication block per fact, in fact order, under one set of prefixes) and its .gz; return its path."""
     path = folder / NANOPUBS_FILE
-    uris: list[str] = []
-    created: ox.Literal | None = None
     with path.open("wb") as output:
-        output.write("".join(f"@prefix {name}: <{iri}> .\n" for name, iri in prefixes.items()).encode("utf-8"))
-        for row in facts:
-            created = created or release_literal(store)
-            uri, quads = nanopublication(store, row, base_iri, release, created)
-            uris.append(uri)
-            output.write(b"\n" + _block(quads, prefixes))
+        output.write("".join(f"@prefix {name}: <{iri}> .\n" for name, iri in nanopub_prefixes(base_iri).items()).encode("utf-8"))
+        for block in blocks:
+            output.write(b"\n" + block)
     write_gzip(path, path.with_name(path.name + ".gz"))
-    return path, uris
+    return path

@@ -59,6 +59,18 @@ def _date_key(literal: ox.Literal) -> str:
     return f"{literal.value}\x00{literal.datatype.value}"
 
 
+@dataclass(frozen=True, slots=True)
+class ReportCounts:
+    """What the positions graph states of one position: its counts, and its first and last report dates (lexical)."""
+
+    facts: int
+    articles: int
+    outlets: int
+    speakers: int
+    first: str | None
+    last: str | None
+
+
 @dataclass(slots=True)
 class PositionCounter:
     """Gathers report rows shard by shard and writes the counts as quads."""
@@ -114,6 +126,15 @@ class PositionCounter:
                 quads.append(ox.Quad(position, first, reports.first, graph))
                 quads.append(ox.Quad(position, last, reports.last, graph))
         return quads
+
+    def counts(self, position: str) -> ReportCounts | None:
+        """Return a position's counts as quads() states them, or None for a position without a (standing) report."""
+        reports = self.reports.get(position)
+        if reports is None:
+            return None
+        dated = reports.first is not None and reports.last is not None
+        return ReportCounts(reports.facts, reports.articles, len(reports.outlets), len(reports.speakers),
+                            reports.first.value if dated else None, reports.last.value if dated else None)  # type: ignore[union-attr]
 
     def store(self, base_iri: str) -> ox.Store:
         """Return a store holding only the counted graph, for the canonical writer."""

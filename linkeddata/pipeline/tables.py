@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import csv
 import datetime
-import io
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -16,6 +15,7 @@ import pyarrow.parquet as pq
 import pyoxigraph as ox
 
 from linkeddata.namespaces import LD, WIKIDATA_ENTITY
+from linkeddata.pipeline.positions import ReportCounts
 from linkeddata.release.files import ACTORS_TABLE, CSVW_METADATA, FACTS_TABLE, STANCES_TABLE, TABLE_FILES
 
 PREFIXES = f"""PREFIX ld: <{LD}>
@@ -58,6 +58,8 @@ SELECT DISTINCT * WHERE {
 ORDER BY ?fact
 """
 
+STANCE_FACTS = PREFIXES + "SELECT DISTINCT ?fact WHERE { ?fact a ld:StanceFact }"
+
 ACTORS_QUERY = PREFIXES + """
 SELECT DISTINCT ?actor ?key ?label ?kind ?wikidata ?alias WHERE {
   ?actor a ld:Actor ; schema:identifier ?key ; rdfs:label ?label ; a ?class .
@@ -69,23 +71,18 @@ ORDER BY ?key
 """
 
 POSITIONS_QUERY = PREFIXES + """
-SELECT DISTINCT * WHERE {
+SELECT DISTINCT ?position ?label ?holderKey ?holderLabel ?stance ?cameo ?polarity ?targetKey ?targetLabel WHERE {
   # A position's triples are repeated in the graph of every article reporting it, and the union of the graphs keeps
   # each copy: joined across graphs, k copies of six patterns made k^6 rows (minutes at 10,000 facts). Read them
-  # graph by graph, once per position, then join the counts, which only the positions graph holds.
+  # graph by graph, once per position. Its counts span shards: PositionCounter gives them.
   { SELECT DISTINCT ?position ?label ?holder ?stance ?polarity ?target WHERE { GRAPH ?graph {
       ?position a ld:Position ; rdfs:label ?label ; ld:positionHolder ?holder ; ld:positionStance ?stance ;
                 ld:positionPolarity ?polarity ; ld:positionTarget ?target } } }
-  ?position ld:reportCount ?reportCount ; ld:articleCount ?articleCount ; ld:publisherCount ?publisherCount ; ld:speakerCount ?speakerCount .
   ?holder schema:identifier ?holderKey ; rdfs:label ?holderLabel .
   ?target schema:identifier ?targetKey ; rdfs:label ?targetLabel .
   ?stance ld:cameoCode ?cameo .
-  OPTIONAL { ?position ld:firstDate ?firstDate }
-  OPTIONAL { ?position ld:lastDate ?lastDate }
 }
-ORDER BY ?position
 """
-
 
 @dataclass(frozen=True, slots=True)
 class Column:
@@ -262,33 +259,51 @@ def fact_rows(store: ox.Store) -> list[dict[str, Any]]:
     return rows
 
 
-def actor_records(store: ox.Store, mentions: dict[str, list[str]]) -> list[dict[str, Any]]:
+def facts_without_rows(store: ox.Store, rows: list[dict[str, Any]]) -> set[str]:
+    """Return the stance facts of a store that FACTS_QUERY gave no row (a value it requires is missing)."""
+    return {row["fact"].value for row in store.query(STANCE_FACTS, use_default_graph_as_union=True)} - {row["fact"].value for row in rows}  # type: ignore[union-attr]
+
+
+ActorRow = tuple[str, str, str, str | None, str | None]  # key, label, kind, Wikidata Q-id, one alias
+PositionRow = tuple[str, str, str, str, str, str, str, str, str]  # position, label, holder key and label, stance, CAMEO, polarity, target key and label
+
+
+def actor_rows(store: ox.Store) -> set[ActorRow]:
+    """Return the ACTORS_QUERY solutions of a store (a shard's: every shard holds every actor) as tuples."""
+    return {(row["key"].value, row["label"].value, row["kind"].value, qid(row.get("wikidata")), row["alias"].value if "alias" in row else None)
+            for row in solutions(store, ACTORS_QUERY)}
+
+
+def actor_records(rows: set[ActorRow], mentions: dict[str, list[str]]) -> list[dict[str, Any]]:
     """Return the actors.csv rows: the release's actors with their aliases, and their mentions from the seeds."""
     actors: dict[str, dict[str, Any]] = {}
-    for row in solutions(store, ACTORS_QUERY):
-        key = row["key"].value
-        actor = actors.setdefault(key, {"key": key, "label": row["label"].value, "kind": row["kind"].value, "wikidata": qid(row.get("wikidata")),
+    for key, label, kind, wikidata, alias in sorted(rows, key=lambda row: tuple("" if part is None else part for part in row)):
+        actor = actors.setdefault(key, {"key": key, "label": label, "kind": kind, "wikidata": wikidata,
                                         "aliases": set(), "mentions": sorted(mentions.get(key, []))})
-        if "alias" in row:
-            actor["aliases"].add(row["alias"].value)
+        if alias is not None:
+            actor["aliases"].add(alias)
     return [{**actor, "aliases": sorted(actor["aliases"])} for _, actor in sorted(actors.items())]
 
 
-def stance_records(store: ox.Store) -> list[dict[str, Any]]:
-    """Return the stances.csv rows: one per position, with its report counts."""
-    records = []
-    for row in solutions(store, POSITIONS_QUERY):
-        value = {name: term.value for name, term in row.items()}
-        records.append({
-            "position": value["position"], "label": value["label"], "holder": value["holderKey"], "holder_label": value["holderLabel"],
-            "stance": local_name(value["stance"]), "cameo": value["cameo"], "polarity": local_name(value["polarity"]),
-            "target": value["targetKey"], "target_label": value["targetLabel"],
-            **{name: int(value[prop]) for name, prop in (("report_count", "reportCount"), ("article_count", "articleCount"),
-                                                          ("publisher_count", "publisherCount"), ("speaker_count", "speakerCount"))},
-            "first_date": value.get("firstDate"), "first_day": full_day(value.get("firstDate")),
-            "last_date": value.get("lastDate"), "last_day": full_day(value.get("lastDate")),
-        })
-    return records
+def position_rows(store: ox.Store) -> set[PositionRow]:
+    """Return the POSITIONS_QUERY solutions of a store (a shard's) as tuples."""
+    return {(v["position"].value, v["label"].value, v["holderKey"].value, v["holderLabel"].value, local_name(v["stance"].value),
+             v["cameo"].value, local_name(v["polarity"].value), v["targetKey"].value, v["targetLabel"].value)
+            for v in solutions(store, POSITIONS_QUERY)}
+
+
+def stance_records(rows: Iterable[PositionRow], counts: Callable[[str], ReportCounts | None]) -> Iterator[dict[str, Any]]:
+    """Yield the stances.csv rows in position order: one per position with reports, with its counts."""
+    for position, label, holder, holder_label, stance, cameo, polarity, target, target_label in sorted(rows):
+        counted = counts(position)
+        if counted is None:  # every report of it withdrawn: the positions graph does not count it either
+            continue
+        yield {
+            "position": position, "label": label, "holder": holder, "holder_label": holder_label, "stance": stance, "cameo": cameo,
+            "polarity": polarity, "target": target, "target_label": target_label,
+            "report_count": counted.facts, "article_count": counted.articles, "publisher_count": counted.outlets, "speaker_count": counted.speakers,
+            "first_date": counted.first, "first_day": full_day(counted.first), "last_date": counted.last, "last_day": full_day(counted.last),
+        }
 
 
 def csv_cell(value: Any, separator: str | None) -> str:
@@ -303,21 +318,27 @@ def csv_cell(value: Any, separator: str | None) -> str:
     return str(value)
 
 
-def write_csv(path: Path, columns: list[Column], records: list[dict[str, Any]]) -> None:
-    """Write records as RFC 4180 CSV (UTF-8, a header row, LF line ends, quotes only where needed)."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow([column.name for column in columns])
-    for record in records:
-        writer.writerow([csv_cell(record[column.name], column.separator) for column in columns])
-    path.write_bytes(buffer.getvalue().encode("utf-8"))
+PARQUET_ROW_GROUP = 65_536
+"""Rows per Parquet row group: the tables are written in batches of this many rows, never held whole (a million facts)."""
 
 
-def write_parquet(path: Path, columns: list[Column], records: list[dict[str, Any]]) -> None:
-    """Write records as Parquet with Arrow types (int64 offsets and counts, date32 days, lists for aliases); same rows, same bytes."""
+def write_table(stem: Path, columns: list[Column], records: Iterable[dict[str, Any]]) -> None:
+    """Write records as RFC 4180 CSV (UTF-8, a header row, LF line ends, quotes only where needed) and as Parquet with
+    Arrow types (int64 offsets and counts, date32 days, lists for aliases), batch by batch; same rows, same bytes."""
     schema = pa.schema([pa.field(column.name, column.arrow, nullable=True, metadata={"description": column.description}) for column in columns])
-    table = pa.Table.from_pylist(records, schema=schema)
-    pq.write_table(table, path, compression="zstd", use_dictionary=True, write_statistics=True)
+    with (stem.with_suffix(".csv").open("w", encoding="utf-8", newline="") as text,
+          pq.ParquetWriter(stem.with_suffix(".parquet"), schema, compression="zstd", use_dictionary=True, write_statistics=True) as parquet):
+        writer = csv.writer(text, lineterminator="\n")
+        writer.writerow([column.name for column in columns])
+        batch: list[dict[str, Any]] = []
+        for record in records:
+            writer.writerow([csv_cell(record[column.name], column.separator) for column in columns])
+            batch.append(record)
+            if len(batch) == PARQUET_ROW_GROUP:
+                parquet.write_table(pa.Table.from_pylist(batch, schema=schema))
+                batch.clear()
+        if batch:
+            parquet.write_table(pa.Table.from_pylist(batch, schema=schema))
 
 
 def csvw_table(name: str, title: str, columns: list[Column], primary_key: str) -> dict[str, Any]:
@@ -352,13 +373,10 @@ def csvw_metadata(base: str) -> dict[str, Any]:
     }
 
 
-def write_tables(store: ox.Store, folder: Path, base_iri: str, mentions: dict[str, list[str]], facts: list[dict[str, Any]]) -> list[Path]:
-    """Write facts, actors and stances as CSV and Parquet, and csv-metadata.json, into `folder`; return their paths."""
-    tables = ((FACTS_TABLE, fact_columns(base_iri), [fact_record(row) for row in facts]),
-              (ACTORS_TABLE, actor_columns(base_iri), actor_records(store, mentions)),
-              (STANCES_TABLE, stance_columns(base_iri), stance_records(store)))
-    for stem, columns, records in tables:
-        write_csv(folder / f"{stem}.csv", columns, records)
-        write_parquet(folder / f"{stem}.parquet", columns, records)
+def write_tables(folder: Path, base_iri: str, facts: Iterable[dict[str, Any]], actors: list[dict[str, Any]], stances: Iterable[dict[str, Any]]) -> list[Path]:
+    """Write the records of facts (fact_record, in fact order), actors and stances as CSV and Parquet, and csv-metadata.json, into `folder`; return their paths."""
+    write_table(folder / FACTS_TABLE, fact_columns(base_iri), facts)
+    write_table(folder / ACTORS_TABLE, actor_columns(base_iri), actors)
+    write_table(folder / STANCES_TABLE, stance_columns(base_iri), stances)
     (folder / CSVW_METADATA).write_text(json.dumps(csvw_metadata(base_iri), indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
     return [folder / name for name in TABLE_FILES]
