@@ -20,6 +20,17 @@ CHROMIUM = "/usr/bin/chromium"
 SERVING_LINE = re.compile(r"serving \d+ quads on (http://127\.0\.0\.1:\d+)/")
 
 
+def child_pids(pid: int) -> set[int]:
+    """Return the pids of a process's children, under every one of its threads (workers forked later come from executor threads)."""
+    children: set[int] = set()
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        try:
+            children.update(int(child) for child in (task / "children").read_text(encoding="ascii").split())
+        except FileNotFoundError:  # the thread ended between listing and reading
+            continue
+    return children
+
+
 @dataclass
 class LiveServer:
     """A running server process and its base URL."""

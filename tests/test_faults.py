@@ -12,17 +12,14 @@ from pathlib import Path
 
 import httpx
 import pytest
-
-from server_fixtures import LiveServer, start_server, stop_server
+from server_fixtures import LiveServer, child_pids, start_server, stop_server
 
 RUNAWAY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }"
 
 
 def worker_pids(server: LiveServer) -> set[int]:
     """Return the pids of the server's forked query workers."""
-    # Workers replaced later are forked from the server's executor threads, so look under every thread.
-    tasks = Path(f"/proc/{server.process.pid}/task").iterdir()
-    return {int(pid) for task in tasks for pid in (task / "children").read_text().split()}
+    return child_pids(server.process.pid)
 
 
 def running(pid: int) -> bool:

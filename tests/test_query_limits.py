@@ -16,7 +16,7 @@ from typing import Any
 
 import httpx
 import pytest
-from server_fixtures import PROJECT, LiveServer, start_server, stop_server
+from server_fixtures import PROJECT, LiveServer, child_pids, start_server, stop_server
 
 JSON = {"Accept": "application/sparql-results+json"}
 HTML = {"Accept": "text/html"}
@@ -54,16 +54,10 @@ def tree_pss_mib(pid: int) -> float:
         try:
             with open(f"/proc/{current}/smaps_rollup", encoding="ascii") as rollup:
                 total += next(int(line.split()[1]) for line in rollup if line.startswith("Pss:")) / 1024
-            for task in Path(f"/proc/{current}/task").iterdir():
-                pending += [int(child) for child in (task / "children").read_text().split()]
+            pending += child_pids(current)
         except (OSError, StopIteration):
             continue
     return total
-
-
-def worker_pids(server: LiveServer) -> set[int]:
-    tasks = Path(f"/proc/{server.process.pid}/task").iterdir()
-    return {int(pid) for task in tasks for pid in (task / "children").read_text().split()}
 
 
 def signal_all(pids: set[int], number: int) -> None:
@@ -167,7 +161,7 @@ def test_deadlines_start_when_the_request_arrives(bounded_server: LiveServer) ->
 
 def test_an_idle_worker_that_died_costs_no_query_a_503(bounded_server: LiveServer) -> None:
     assert ask(bounded_server, "ASK { ?s ?p ?o } # warm").status_code == 200
-    idle = worker_pids(bounded_server)
+    idle = child_pids(bounded_server.process.pid)
     assert idle
     signal_all(idle, signal.SIGKILL)
     time.sleep(0.2)
@@ -182,12 +176,12 @@ def test_an_idle_worker_that_died_costs_no_query_a_503(bounded_server: LiveServe
 def test_a_page_answers_422_then_503_with_the_error_page_when_its_workers_hang_or_die(bounded_server: LiveServer) -> None:
     """Workers stopped by SIGSTOP stay busy past any limit; killing them while a page waits on one is a worker death."""
     assert ask(bounded_server, "ASK { ?s ?p ?o } # before hanging").status_code == 200
-    signal_all(worker_pids(bounded_server), signal.SIGSTOP)
+    signal_all(child_pids(bounded_server.process.pid), signal.SIGSTOP)
     page = httpx.get(f"{bounded_server.url}/actor/china.html", headers=HTML, timeout=30)
     assert page.status_code == 422, page.status_code
     assert page.headers["content-type"].startswith("text/html") and "time limit" in page.text
 
-    stopped = worker_pids(bounded_server)
+    stopped = child_pids(bounded_server.process.pid)
     signal_all(stopped, signal.SIGSTOP)
     with ThreadPoolExecutor(1) as client:
         waiting = client.submit(httpx.get, f"{bounded_server.url}/actor/serbia.html", headers=HTML, timeout=30)
