@@ -16,7 +16,7 @@ from conftest import PROJECT
 
 from linkeddata.namespaces import ONTOLOGY_IRI
 from linkeddata.pipeline.build import check_project, write_release
-from linkeddata.pipeline.table_rows import SpilledFacts, in_fact_order
+from linkeddata.pipeline.table_rows import RECORDS, SpilledFacts, in_fact_order
 from linkeddata.pipeline.tables import FACTS_QUERY, PREFIXES, csv_cell, fact_columns, fact_record, solutions
 from linkeddata.progress import Progress
 from linkeddata.settings import Settings
@@ -80,13 +80,13 @@ def test_every_fact_has_one_nanopublication_in_fact_order(synthetic_release: Pat
 
 
 def test_the_scratch_rows_are_gone_from_the_release(synthetic_release: Path) -> None:
-    assert not [path for path in synthetic_release.rglob("*") if path.suffix == ".pickle" or path.name.startswith(".table-rows")]
+    assert not [path for path in synthetic_release.rglob("*") if path.suffix in (".records", ".nanopubs") or path.name.startswith(".table-rows")]
 
 
 def spill(folder: Path, name: str, facts: list[str]) -> SpilledFacts:
-    path = folder / name
-    path.write_bytes(pickle.dumps([(fact, {"fact": fact}) for fact in facts]))
-    return SpilledFacts(path, facts[0], len(facts))
+    stem = folder / name
+    stem.with_suffix(RECORDS).write_bytes(pickle.dumps([(fact, {"fact": fact}) for fact in facts]))
+    return SpilledFacts(stem, facts[0], len(facts))
 
 
 def test_interleaving_shards_merge_in_fact_order(tmp_path: Path) -> None:
@@ -96,11 +96,12 @@ def test_interleaving_shards_merge_in_fact_order(tmp_path: Path) -> None:
     merged: list[str] = []
     loaded: list[tuple[str, int]] = []  # each shard, and how many facts the merge had given when it was read
 
-    def load(path: Path) -> list[Any]:
-        loaded.append((path.name, len(merged)))
-        return pickle.loads(path.read_bytes())  # type: ignore[no-any-return]
+    def load(shard: SpilledFacts) -> list[tuple[str, Any]]:
+        loaded.append((shard.stem.name, len(merged)))
+        return shard.load(RECORDS)
 
-    for fact, _record in in_fact_order(shards, load, lambda entry: entry[0]):
+    for fact, record in in_fact_order(shards, load):
+        assert record == {"fact": fact}
         merged.append(fact)
-    assert merged == sorted(fact for shard in ("0", "1", "2") for fact, _ in pickle.loads((tmp_path / shard).read_bytes()))
+    assert merged == sorted(fact for shard in shards for fact, _ in shard.load(RECORDS))
     assert loaded == [("0", 0), ("1", 1), ("2", 6)]  # a shard is read when the merge reaches its first fact, not before

@@ -39,7 +39,7 @@ def test_worker_processes_gather_the_same_canonical_files_facts_network_and_find
     assert alone.results.network.elements() == shared.results.network.elements()
     one, two = alone.results.table_rows, shared.results.table_rows
     assert (one.actors, one.positions, one.article_dates) == (two.actors, two.positions, two.article_dates)
-    assert list(one.fact_entries()) == list(two.fact_entries())
+    assert list(one.fact_records()) == list(two.fact_records()) and list(one.nanopub_templates()) == list(two.nanopub_templates())
     assert alone.outcome.warnings == shared.outcome.warnings and alone.outcome.violations == shared.outcome.violations
     assert len(alone.outcome.report) == len(shared.outcome.report) > 0
 

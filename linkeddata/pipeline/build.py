@@ -337,11 +337,11 @@ def tabulate(rows: TableRows, positions: PositionCounter, seeds: Seeds, base_iri
 
     The actors' mentions are the one thing the tables take from the seeds: the RDF does not publish them."""
     mentions = {actor.id: [str(mention) for mention in actor.fields.get("mentions", [])] for actor in seeds.actors}
-    paths = write_tables(folder, base_iri, (record for _fact, record, _nanopub in rows.fact_entries()), actor_records(rows.actors, mentions),
+    paths = write_tables(folder, base_iri, (record for _fact, record in rows.fact_records()), actor_records(rows.actors, mentions),
                          stance_records(rows.positions, positions.counts))
     # The release is named by the N-Quads dump's SHA-256 and dated by its newest article: known only now.
     stamp = ReleaseStamp.of(release_iri(base_iri, data_sha256), release_literal(rows.article_dates), base_iri) if rows.spills else None
-    nanopubs = write_nanopubs((stamp.block(nanopub) for _fact, _record, nanopub in rows.fact_entries()) if stamp else (), folder, base_iri)
+    nanopubs = write_nanopubs((stamp.block(template) for _fact, template in rows.nanopub_templates()) if stamp else (), folder, base_iri)
     return {path: file_digest(path) for path in [*paths, nanopubs, nanopubs.with_name(nanopubs.name + ".gz")]}
 
 
