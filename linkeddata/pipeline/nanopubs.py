@@ -51,7 +51,7 @@ def trusty_text(quads: Iterable[ox.Quad], placeholder_uri: str) -> str:
     artefact is replaced by a space (an IRI Oxigraph refuses, hence the placeholder, swapped here in the text),
     the quads sorted by graph, subject, predicate, object (IRIs before literals, IRIs and lexical forms by their
     UTF-8 bytes, then datatype, then language), each written as four lines (a literal as "@lang text" or
-    "^datatype text", backslashes and newlines escaped), duplicates dropped; artefact() hashes it.
+    "^datatype text", backslashes and newlines escaped), duplicates dropped; trusty_artefact() hashes it.
     """
     spaced = placeholder_uri.rsplit("/", 1)[0] + "/ "
 

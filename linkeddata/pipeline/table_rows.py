@@ -1,5 +1,5 @@
 """Each shard's rows for the tables and nanopublications: read from the shard's own store while the shard is in memory,
-spilled to a scratch file, and merged back in fact order once every shard is read.
+spilled to scratch files, and merged back in fact order once every shard is read.
 
 The tables and nanopublications are made from the release's RDF, not from the seeds. Querying the whole release for
 them needs the whole dataset in one store: about 12 GiB in memory at a million facts, or 23 minutes of random reads

@@ -84,6 +84,7 @@ SELECT DISTINCT ?position ?label ?holderKey ?holderLabel ?stance ?cameo ?polarit
 }
 """
 
+
 @dataclass(frozen=True, slots=True)
 class Column:
     """One column of a table: its name, Arrow type, CSVW datatype, description and how it maps to RDF."""
