@@ -213,14 +213,17 @@ class ReleaseStamp:
 
     def block(self, template: NanopubTemplate) -> bytes:
         """Return the finished TriG block of a template."""
-        release_line, created_line = _hash_line(ox.NamedNode(RELEASE_STAND_IN)), _hash_line(CREATED_STAND_IN)
-        stand_ins = (f"<{RELEASE_STAND_IN}>".encode("ascii"), f'"{CREATED_STAND_IN.value}"'.encode("ascii"))
-        assert all(text.count(stand_in) == 1 for text, stand_in in ((template.hash_text, release_line), (template.hash_text, created_line),
-                                                                     (template.block, stand_ins[0]), (template.block, stand_ins[1]))), \
+        assert all(text.count(stand_in) == 1 for text, stand_in in ((template.hash_text, _RELEASE_HASH_LINE), (template.hash_text, _CREATED_HASH_LINE),
+                                                                     (template.block, _RELEASE_TRIG), (template.block, _CREATED_TRIG))), \
             "a nanopublication states its release and its date once"
-        trusty = trusty_artefact(template.hash_text.replace(release_line, self.release_line).replace(created_line, self.created_line))
+        trusty = trusty_artefact(template.hash_text.replace(_RELEASE_HASH_LINE, self.release_line).replace(_CREATED_HASH_LINE, self.created_line))
         return (template.block.replace(PLACEHOLDER.encode("ascii"), trusty.encode("ascii"))
-                .replace(stand_ins[0], self.release_trig).replace(stand_ins[1], self.created_trig))
+                .replace(_RELEASE_TRIG, self.release_trig).replace(_CREATED_TRIG, self.created_trig))
+
+
+# The stand-ins as they appear in a template, made once rather than for each of a million blocks.
+_RELEASE_HASH_LINE, _CREATED_HASH_LINE = _hash_line(ox.NamedNode(RELEASE_STAND_IN)), _hash_line(CREATED_STAND_IN)
+_RELEASE_TRIG, _CREATED_TRIG = f"<{RELEASE_STAND_IN}>".encode("ascii"), f'"{CREATED_STAND_IN.value}"'.encode("ascii")
 
 
 def write_nanopubs(blocks: Iterable[bytes], folder: Path, base_iri: str) -> Path:
