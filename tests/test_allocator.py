@@ -11,7 +11,7 @@ from pathlib import Path
 import httpx
 import pytest
 from conftest import PROJECT
-from server_fixtures import LiveServer, start_server, stop_server
+from server_fixtures import LiveServer, child_pids, start_server, stop_server
 
 FAST_MALLOCS = ("libjemalloc", "libmimalloc")
 
@@ -27,9 +27,9 @@ def server_and_workers(server: LiveServer) -> list[int]:
     response = httpx.get(f"{server.url}/sparql", params={"query": "ASK { ?s ?p ?o }"}, timeout=30)
     assert response.status_code == 200, response.text
     pid = server.process.pid
-    children = Path(f"/proc/{pid}/task/{pid}/children").read_text(encoding="ascii").split()
+    children = child_pids(pid)
     assert children, "a served release has query worker processes"
-    return [pid, *map(int, children)]
+    return [pid, *sorted(children)]
 
 
 @pytest.fixture()

@@ -42,18 +42,15 @@ class ServedData:
     digest: str
 
     backend: str = ""
-    store_path: Path | None = None
 
     def opener(self) -> Callable[[], ox.Store]:
-        """Return a callable giving query workers their store: inherited copy-on-write by fork, or a remote endpoint."""
+        """Return a callable giving query workers their store: inherited by fork (in memory copy-on-write, or a read-only
+        on-disk handle), or a remote endpoint."""
         if self.backend:
             from linkeddata.serve.backend import RemoteStore
 
             backend = self.backend
             return lambda: RemoteStore(backend, timeout_s=600)  # type: ignore[return-value]
-        if self.store_path is not None:
-            path = str(self.store_path)
-            return lambda: ox.Store.read_only(path)
         store = self.store
         return lambda: store
 
@@ -170,19 +167,20 @@ def load_release(release_dir: Path, mode: str = "auto") -> ServedData:
 
 
 def open_release_store(release_dir: Path, manifest: StoreManifest | None) -> ServedData:
-    """Return served data whose query workers each open the release's on-disk store read-only."""
+    """Return served data whose query workers inherit the release's on-disk store, opened read-only here."""
     path = release_dir / STORE_DIR
     if manifest is None:
         raise _problem(path, "missing, or its store.json lacks what `serve` needs: built by an older version; run `linkeddata build` again")
     verify_checksums(release_dir, (ONTOLOGY_FILE, DESCRIPTION_FILE, STORE_MANIFEST))
+    # Opened once, here, and inherited by every query worker at its fork, as the in-memory store is: opening reads every
+    # table file's index (2 s and more at a million facts), which a worker opening its own handle paid again at each start
+    # and each replacement, and kept a private copy of. The parent never queries it: no thread of it is inside RocksDB
+    # when a worker forks, and a read-only database runs no background work a child would miss.
     try:
-        store = ox.Store.read_only(str(path))  # opened once here so that a damaged store is an error now, not in every query
+        store = ox.Store.read_only(str(path))  # a damaged store is an error now, not in every query
     except OSError as error:
         raise _problem(path, f"cannot open the on-disk store: {error}; run `linkeddata build` again") from None
-    # Every worker opens its own read-only handle after the fork; the parent keeps none open across it.
-    del store
-    return ServedData(ox.Store(), manifest.graphs, release_dir, manifest.base_iri, True, manifest.quads, _release_digest(release_dir)[:20],
-                      store_path=path)
+    return ServedData(store, manifest.graphs, release_dir, manifest.base_iri, True, manifest.quads, _release_digest(release_dir)[:20])
 
 
 def _release_digest(release_dir: Path) -> str:
