@@ -10,7 +10,6 @@ from pathlib import Path
 import httpx
 import pyoxigraph as ox
 import pytest
-
 from conftest import PROJECT, run_cli
 from server_fixtures import LiveServer, start_server, stop_server
 
@@ -85,3 +84,25 @@ def test_a_damaged_store_is_a_one_line_error(published: Path) -> None:
     assert result.returncode == 1
     assert "cannot open the on-disk store" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_a_worker_killed_for_its_time_limit_is_replaced_by_one_that_reads_the_same_store(release: Path, tmp_path: Path) -> None:
+    # The workers inherit the parent's read-only handle at their fork: a replacement forked after a kill must read it as the first did.
+    server = start_server(["--project", str(PROJECT), "--release", str(release), "--store-mode", "disk", "--query-timeout-s", "1",
+                           "--query-workers", "2", "--cache-entries", "0"], tmp_path / "server.log")
+    query = EXAMPLES[0].read_text(encoding="utf-8")
+    try:
+        def answer() -> list[str]:
+            response = httpx.post(f"{server.url}/sparql", data={"query": query}, headers={"Accept": "application/sparql-results+json"}, timeout=30)
+            assert response.status_code == 200, response.text
+            return sorted(json.dumps(row, sort_keys=True) for row in response.json()["results"]["bindings"])
+
+        before = answer()
+        runaway = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }"
+        for _ in range(2):  # both warm workers killed
+            stopped = httpx.post(f"{server.url}/sparql", data={"query": runaway}, headers={"Accept": "application/sparql-results+json"}, timeout=30)
+            assert stopped.status_code == 422 and "query_timeout" in stopped.text
+        assert answer() == before and before
+        assert httpx.get(f"{server.url}/health", timeout=10).json()["pool"]["workers_replaced"] >= 1
+    finally:
+        stop_server(server.process)
