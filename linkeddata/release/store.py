@@ -57,7 +57,7 @@ def start_release_store(folder: Path) -> ox.Store:
 
 
 def load_dataset_and_ontology(store: ox.Store, folder: Path) -> ox.Store:
-    """Bulk-load a release's dataset and load its ontology (as its own graph) into `store`; return `store`."""
+    """Bulk-load a release's dataset and its ontology (as its own graph) into `store`; return `store`."""
     store.bulk_load(path=str(folder / DATA_FILE), format=ox.RdfFormat.N_QUADS)
     load_ontology(store, folder)
     return store
