@@ -24,7 +24,7 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from linkeddata.release.files import STORE_DIR, STORE_MANIFEST, release_base_iri
-from linkeddata.release.store import load_release_context, write_store_manifest
+from linkeddata.release.store import load_description, load_ontology, write_store_manifest
 
 from build import serve_once  # a sibling script: the same start-up measurement as the build benchmark
 
@@ -49,7 +49,8 @@ def replicated_release(release: Path, copies: int, folder: Path) -> int:
         store.bulk_load(renamed, format=ox.RdfFormat.N_QUADS)
         print(f"  copy {copy + 1}/{copies} loaded in {time.perf_counter() - started:.1f} s", flush=True)
     base_iri = release_base_iri(folder)
-    load_release_context(store, folder, base_iri)
+    load_ontology(store, folder)
+    load_description(store, folder, base_iri)
     store.optimize()
     quads = write_store_manifest(folder, store, base_iri, {"replicated_from": str(release), "copies": copies})
     del store

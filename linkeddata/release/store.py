@@ -25,13 +25,7 @@ def description_graph(base_iri: str) -> ox.NamedNode:
 
 def fill_release_store(store: ox.Store, folder: Path, base_iri: str) -> None:
     """Load a release's dataset, ontology and VoID description (as named graphs) into `store`."""
-    store.bulk_load(path=str(folder / DATA_FILE), format=ox.RdfFormat.N_QUADS)
-    load_release_context(store, folder, base_iri)
-
-
-def load_release_context(store: ox.Store, folder: Path, base_iri: str) -> None:
-    """Load a release's ontology and VoID description into `store`, each as the named graph `serve` expects."""
-    load_ontology(store, folder)
+    load_dataset_and_ontology(store, folder)
     load_description(store, folder, base_iri)
 
 
