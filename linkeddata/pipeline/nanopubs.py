@@ -54,23 +54,30 @@ def trusty_text(quads: Iterable[ox.Quad], placeholder_uri: str) -> str:
     "^datatype text", backslashes and newlines escaped), duplicates dropped; trusty_artefact() hashes it.
     """
     spaced = placeholder_uri.rsplit("/", 1)[0] + "/ "
+    # A nanopublication names its four graphs, its fact and its selectors again and again: each term's text once.
+    texts: dict[Term, tuple[tuple[object, ...], str]] = {}
 
-    def iri(value: str) -> str:
-        return spaced + value[len(placeholder_uri):] if value.startswith(placeholder_uri) else value
+    def text(term: Term) -> tuple[tuple[object, ...], str]:
+        found = texts.get(term)
+        if found is None:
+            value = term.value
+            if isinstance(term, ox.Literal):
+                escaped = value.replace("\\", "\\\\").replace("\n", "\\n")
+                language = term.language
+                line = f"@{language.lower()} {escaped}" if language else f"^{term.datatype.value} {escaped}"
+                # A language-tagged literal counts as having no datatype, which sorts before any datatype.
+                key: tuple[object, ...] = (1, value.encode("utf-8"), 0 if language else 1, "" if language else term.datatype.value, language or "")
+            else:
+                line = spaced + value[len(placeholder_uri):] if value.startswith(placeholder_uri) else value
+                key = (0, line.encode("utf-8"))
+            found = texts[term] = (key, line)
+        return found
 
     normalized = set()
     for quad in quads:
-        term = quad.object
-        if isinstance(term, ox.Literal):
-            escaped = term.value.replace("\\", "\\\\").replace("\n", "\\n")
-            line = f"@{term.language.lower()} {escaped}" if term.language else f"^{term.datatype.value} {escaped}"
-            # A language-tagged literal counts as having no datatype, which sorts before any datatype.
-            key: tuple[object, ...] = (1, term.value.encode("utf-8"), 0 if term.language else 1, "" if term.language else term.datatype.value, term.language or "")
-        else:
-            line = iri(term.value)  # type: ignore[union-attr]
-            key = (0, line.encode("utf-8"))
-        graph, subject, predicate = (iri(t.value) for t in (quad.graph_name, quad.subject, quad.predicate))  # type: ignore[union-attr]
-        normalized.add(((graph.encode("utf-8"), subject.encode("utf-8"), predicate.encode("utf-8"), key), f"{graph}\n{subject}\n{predicate}\n{line}\n"))
+        (graph_key, graph), (subject_key, subject), (predicate_key, predicate), (object_key, line) = (
+            text(quad.graph_name), text(quad.subject), text(quad.predicate), text(quad.object))  # type: ignore[arg-type]
+        normalized.add(((graph_key[1], subject_key[1], predicate_key[1], object_key), f"{graph}\n{subject}\n{predicate}\n{line}\n"))
     return "".join(line for _key, line in sorted(normalized))
 
 
@@ -85,59 +92,74 @@ def fact_terms(store: ox.Store, fact: str) -> list[tuple[ox.NamedNode, Term]]:
     return sorted(found, key=lambda pair: (pair[0].value, str(pair[1])))  # type: ignore[return-value]
 
 
+def _nodes(*iris: str) -> tuple[ox.NamedNode, ...]:
+    return tuple(ox.NamedNode(iri) for iri in iris)
+
+
+(TYPE, LABEL, NANOPUBLICATION, HAS_ASSERTION, HAS_PROVENANCE, HAS_PUBINFO, DERIVED_FROM, QUOTED_FROM, ATTRIBUTED_TO, NEWS_ARTICLE,
+ ANNOTATION, EVIDENCE, HAS_BODY, HAS_TARGET, MOTIVATED_BY, DESCRIBING, SPECIFIC_RESOURCE, HAS_SOURCE, HAS_SELECTOR, QUOTE_SELECTOR,
+ EXACT, PREFIX, SUFFIX, POSITION_SELECTOR, START, END, CREATOR, LICENSED, LICENSE_NODE, CREATED, PART_OF, IN_DATASET, INTRODUCES) = _nodes(
+    RDF_TYPE, RDFS_LABEL, f"{NP}Nanopublication", f"{NP}hasAssertion", f"{NP}hasProvenance", f"{NP}hasPublicationInfo",
+    f"{PROV}wasDerivedFrom", f"{PROV}wasQuotedFrom", f"{PROV}wasAttributedTo", f"{SCHEMA}NewsArticle", f"{OA}Annotation",
+    f"{LD}Evidence", f"{OA}hasBody", f"{OA}hasTarget", f"{OA}motivatedBy", f"{OA}describing", f"{OA}SpecificResource",
+    f"{OA}hasSource", f"{OA}hasSelector", f"{OA}TextQuoteSelector", f"{OA}exact", f"{OA}prefix", f"{OA}suffix",
+    f"{OA}TextPositionSelector", f"{OA}start", f"{OA}end", f"{DCTERMS}creator", f"{DCTERMS}license", LICENSE,
+    f"{DCTERMS}created", f"{DCTERMS}isPartOf", VOID_IN_DATASET, f"{NPX}introduces")
+ARTICLE_PROPERTIES = tuple((ox.NamedNode(f"{SCHEMA}{name}"), key) for name, key in (
+    ("identifier", "articleId"), ("url", "articleUrl"), ("publisher", "publisher"), ("datePublished", "published"),
+    ("headline", "headline"), ("archivedAt", "archive")))
+
+
 def nanopub_quads(row: dict[str, Any], terms: list[tuple[ox.NamedNode, Term]], artefact: str, base_iri: str, release: str, created: ox.Literal) -> list[ox.Quad]:
     """Return the quads of one fact's nanopublication, named with `artefact` (PLACEHOLDER while hashing)."""
     uri = f"{base_iri}np/{artefact}"
     head, assertion, provenance, pubinfo = (ox.NamedNode(f"{uri}#{name}") for name in GRAPHS)
     this = ox.NamedNode(uri)
     fact = row["fact"]
-    node = ox.NamedNode
-    quads = [ox.Quad(this, node(RDF_TYPE), node(f"{NP}Nanopublication"), head), ox.Quad(this, node(f"{NP}hasAssertion"), assertion, head),
-             ox.Quad(this, node(f"{NP}hasProvenance"), provenance, head), ox.Quad(this, node(f"{NP}hasPublicationInfo"), pubinfo, head)]
+    quad = ox.Quad
+    quads = [quad(this, TYPE, NANOPUBLICATION, head), quad(this, HAS_ASSERTION, assertion, head),
+             quad(this, HAS_PROVENANCE, provenance, head), quad(this, HAS_PUBINFO, pubinfo, head)]
     # Assertion: the fact as the release states it, and its direct triple when affirmed (a negated fact has none).
     for predicate, value in terms:
-        quads.append(ox.Quad(fact, predicate, value, assertion if predicate.value in ASSERTED else provenance))
+        quads.append(quad(fact, predicate, value, assertion if predicate.value in ASSERTED else provenance))
     if row["polarity"].value.endswith("#Affirmed"):
-        quads.append(ox.Quad(row["holder"], row["directProperty"], row["target"], assertion))
+        quads.append(quad(row["holder"], row["directProperty"], row["target"], assertion))
     # Provenance: where the assertion comes from (the article, the words' speaker or publication) and the evidence annotation.
     article, evidence, target = row["article"], row["evidence"], row["evidenceTarget"]
-    quads += [ox.Quad(assertion, node(f"{PROV}wasDerivedFrom"), article, provenance),
-              ox.Quad(assertion, node(f"{PROV}wasQuotedFrom"), row["archive"], provenance)]
+    quote, position = row["quoteSelector"], row["positionSelector"]
+    quads += [quad(assertion, DERIVED_FROM, article, provenance), quad(assertion, QUOTED_FROM, row["archive"], provenance)]
     for role in ("speaker", "source"):
         if role in row:
-            quads += [ox.Quad(assertion, node(f"{PROV}wasAttributedTo"), row[role], provenance),
-                      ox.Quad(row[role], node(RDFS_LABEL), row[f"{role}Label"], provenance)]
+            quads += [quad(assertion, ATTRIBUTED_TO, row[role], provenance), quad(row[role], LABEL, row[f"{role}Label"], provenance)]
     quads += [
-        ox.Quad(article, node(RDF_TYPE), node(f"{SCHEMA}NewsArticle"), provenance),
-        *(ox.Quad(article, node(f"{SCHEMA}{name}"), row[key], provenance)
-          for name, key in (("identifier", "articleId"), ("url", "articleUrl"), ("publisher", "publisher"), ("datePublished", "published"),
-                            ("headline", "headline"), ("archivedAt", "archive")) if key in row),
-        ox.Quad(evidence, node(RDF_TYPE), node(f"{OA}Annotation"), provenance),
-        ox.Quad(evidence, node(RDF_TYPE), node(f"{LD}Evidence"), provenance),
-        ox.Quad(evidence, node(f"{OA}hasBody"), fact, provenance),
-        ox.Quad(evidence, node(f"{OA}hasTarget"), target, provenance),
-        ox.Quad(evidence, node(f"{OA}motivatedBy"), node(f"{OA}describing"), provenance),
-        ox.Quad(target, node(RDF_TYPE), node(f"{OA}SpecificResource"), provenance),
-        ox.Quad(target, node(f"{OA}hasSource"), row["archive"], provenance),
-        ox.Quad(target, node(f"{OA}hasSelector"), row["quoteSelector"], provenance),
-        ox.Quad(target, node(f"{OA}hasSelector"), row["positionSelector"], provenance),
-        ox.Quad(row["quoteSelector"], node(RDF_TYPE), node(f"{OA}TextQuoteSelector"), provenance),
-        ox.Quad(row["quoteSelector"], node(f"{OA}exact"), row["quote"], provenance),
-        ox.Quad(row["quoteSelector"], node(f"{OA}prefix"), row["quotePrefix"], provenance),
-        ox.Quad(row["quoteSelector"], node(f"{OA}suffix"), row["quoteSuffix"], provenance),
-        ox.Quad(row["positionSelector"], node(RDF_TYPE), node(f"{OA}TextPositionSelector"), provenance),
-        ox.Quad(row["positionSelector"], node(f"{OA}start"), row["start"], provenance),
-        ox.Quad(row["positionSelector"], node(f"{OA}end"), row["end"], provenance),
+        quad(article, TYPE, NEWS_ARTICLE, provenance),
+        *(quad(article, predicate, row[key], provenance) for predicate, key in ARTICLE_PROPERTIES if key in row),
+        quad(evidence, TYPE, ANNOTATION, provenance),
+        quad(evidence, TYPE, EVIDENCE, provenance),
+        quad(evidence, HAS_BODY, fact, provenance),
+        quad(evidence, HAS_TARGET, target, provenance),
+        quad(evidence, MOTIVATED_BY, DESCRIBING, provenance),
+        quad(target, TYPE, SPECIFIC_RESOURCE, provenance),
+        quad(target, HAS_SOURCE, row["archive"], provenance),
+        quad(target, HAS_SELECTOR, quote, provenance),
+        quad(target, HAS_SELECTOR, position, provenance),
+        quad(quote, TYPE, QUOTE_SELECTOR, provenance),
+        quad(quote, EXACT, row["quote"], provenance),
+        quad(quote, PREFIX, row["quotePrefix"], provenance),
+        quad(quote, SUFFIX, row["quoteSuffix"], provenance),
+        quad(position, TYPE, POSITION_SELECTOR, provenance),
+        quad(position, START, row["start"], provenance),
+        quad(position, END, row["end"], provenance),
     ]
     # Publication info: who, under which licence, in which release, introducing which fact; the date comes from the seeds.
     quads += [
-        ox.Quad(this, node(f"{DCTERMS}creator"), node(f"{base_iri}dataset#curators"), pubinfo),
-        ox.Quad(this, node(f"{DCTERMS}license"), node(LICENSE), pubinfo),
-        ox.Quad(this, node(f"{DCTERMS}created"), created, pubinfo),
-        ox.Quad(this, node(f"{DCTERMS}isPartOf"), node(release), pubinfo),
-        ox.Quad(this, node(VOID_IN_DATASET), node(f"{base_iri}dataset"), pubinfo),
-        ox.Quad(this, node(f"{NPX}introduces"), fact, pubinfo),
-        ox.Quad(this, node(RDFS_LABEL), ox.Literal(f"{row['label'].value} (stance fact {row['articleId'].value}/{row['factKey'].value})", language="en"), pubinfo),
+        quad(this, CREATOR, ox.NamedNode(f"{base_iri}dataset#curators"), pubinfo),
+        quad(this, LICENSED, LICENSE_NODE, pubinfo),
+        quad(this, CREATED, created, pubinfo),
+        quad(this, PART_OF, ox.NamedNode(release), pubinfo),
+        quad(this, IN_DATASET, ox.NamedNode(f"{base_iri}dataset"), pubinfo),
+        quad(this, INTRODUCES, fact, pubinfo),
+        quad(this, LABEL, ox.Literal(f"{row['label'].value} (stance fact {row['articleId'].value}/{row['factKey'].value})", language="en"), pubinfo),
     ]
     return quads
 
@@ -155,10 +177,18 @@ def release_literal(article_dates: Iterable[tuple[str, str]]) -> ox.Literal:
 
 
 def _block(quads: list[ox.Quad], prefixes: dict[str, str]) -> bytes:
-    order = {name: rank for rank, name in enumerate(GRAPHS)}
-    ordered = sorted(quads, key=lambda q: (order[q.graph_name.value.rsplit("#", 1)[1]], q.subject.value, q.predicate.value, str(q.object)))  # type: ignore[union-attr]
-    text = ox.serialize(ordered, format=ox.RdfFormat.TRIG, prefixes=prefixes)
-    return b"".join(line for line in text.splitlines(keepends=True) if not line.startswith(b"@prefix "))
+    rank = {name: rank for rank, name in enumerate(GRAPHS)}
+    texts: dict[object, str] = {}  # each term's text once (see trusty_text)
+
+    def text(term: object) -> str:
+        found = texts.get(term)
+        if found is None:
+            found = texts[term] = str(term) if isinstance(term, ox.Literal) else term.value  # type: ignore[attr-defined]
+        return found
+
+    ordered = sorted(quads, key=lambda q: (rank[text(q.graph_name).rsplit("#", 1)[1]], text(q.subject), text(q.predicate), str(q.object)))
+    text_ = ox.serialize(ordered, format=ox.RdfFormat.TRIG, prefixes=prefixes)
+    return b"".join(line for line in text_.splitlines(keepends=True) if not line.startswith(b"@prefix "))
 
 
 # A fact's nanopublication is made in its shard's worker, before the release it belongs to is known (its IRI names the
