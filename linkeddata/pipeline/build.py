@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import errno
 import fcntl
+import gc
 import json
 import os
 import shutil
@@ -13,7 +14,7 @@ import sys
 import tempfile
 import time
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
@@ -29,7 +30,7 @@ from linkeddata.network import NetworkCollector, layout, network_json_chunks, ne
 from linkeddata.pipeline.canonical import CanonicalFiles, CanonicalWriter, graph_texts
 from linkeddata.pipeline.citation import citation_files
 from linkeddata.pipeline.description import count_dataset, describe_release
-from linkeddata.pipeline.dumps import dump_writers, worker_context, write_dumps
+from linkeddata.pipeline.dumps import dump_writers, start_worker_server, worker_context, write_dumps
 from linkeddata.pipeline.mapping import MappedShard, map_shards, read_mappings, shards
 from linkeddata.pipeline.nanopubs import ReleaseStamp, release_iri, release_literal, write_nanopubs
 from linkeddata.pipeline.positions import PositionCounter
@@ -93,12 +94,14 @@ def check_project(settings: Settings, progress: Progress, staging: Path | None =
     processes map and validate them, and this process gathers their results in shard order (same bytes).
     """
     project = settings.project_dir
+    if staging is not None:
+        start_worker_server()
     with progress.step("reading ontology and shapes"):
         vocabulary = read_vocabulary(project)
         read_context(project)  # checked here so that `validate` catches a broken context too
     with progress.step("reading seeds"):
         seeds = read_seeds(project, vocabulary)
-    with progress.step("mapping, locating quotes and validating with SHACL"):
+    with progress.step("mapping, locating quotes and validating with SHACL"), long_lived_heap() as settle:
         groups = shards(seeds)
         validation = ShardedValidation(vocabulary, single_shard=len(groups) == 1)
         errors: list[InputError] = []
@@ -133,6 +136,7 @@ def check_project(settings: Settings, progress: Progress, staging: Path | None =
                     positions.merge(output.positions)
                     assert output.table_rows is not None
                     table_rows.add(output.table_rows)
+                settle()  # what the shard added stays to the end of the build
             outcome = validation.outcome()
             errors += outcome.violations
             if errors:
@@ -144,6 +148,22 @@ def check_project(settings: Settings, progress: Progress, staging: Path | None =
                 writer.add(positions.store(settings.base_iri))
                 results = ShardResults(writer.finish(), network, facts, positions, table_rows)
     return CheckedProject(vocabulary, seeds, outcome, results)
+
+
+@contextmanager
+def long_lived_heap() -> Iterator[Callable[[], None]]:
+    """Leave every object that exists now out of the cyclic collector's passes until the block ends; the block may call
+    what it is given to do the same again for the objects made since.
+
+    A build holds its seeds to its end (2.2 GB of records at a million facts) and gathers every shard's rows, and each
+    of the collector's full passes walked them all: 5.8 s of the 100,000-fact build's mapping stage went to 22 of them.
+    Objects whose last reference goes are still freed at once; only cycles among the frozen ones wait for the block's end.
+    """
+    gc.freeze()
+    try:
+        yield gc.freeze
+    finally:
+        gc.unfreeze()
 
 
 PARALLEL_MIN_SHARDS = 2
@@ -495,7 +515,7 @@ def stage_and_swap(settings: Settings, progress: Progress, store: Path) -> tuple
     try:
         checked = check_project(settings, progress, staging)
         previous = out_dir.resolve() if out_dir.is_symlink() and out_dir.exists() else None
-        with progress.step("writing dumps and description"):
+        with progress.step("writing dumps and description"), long_lived_heap():
             write_release(checked, settings, staging, previous)
         with progress.step("swapping the release into place"):
             final = swap_into_place(staging, out_dir, settings.keep_releases)

@@ -16,6 +16,7 @@ from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import dataclass
 from itertools import groupby
 from json.encoder import encode_basestring as _encode_string  # the C encoder json.dumps(ensure_ascii=False) uses
+from multiprocessing import forkserver
 from operator import attrgetter
 from pathlib import Path
 from typing import BinaryIO
@@ -436,6 +437,13 @@ def worker_context() -> multiprocessing.context.ForkServerContext:
     if _fork_server_finds_this_package():
         context.set_forkserver_preload(["linkeddata.pipeline.build"])
     return context
+
+
+def start_worker_server() -> None:
+    """Start the fork server now, so that its imports run on the other core while the caller does its own work (a
+    build reads its seeds), instead of before its first worker; a build starts workers at any size (dump_writers)."""
+    worker_context()
+    forkserver.ensure_running()
 
 
 def _fork_server_finds_this_package() -> bool:
