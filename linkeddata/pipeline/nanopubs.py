@@ -180,17 +180,10 @@ def release_literal(article_dates: Iterable[tuple[str, str]]) -> ox.Literal:
 
 
 def _block(quads: list[ox.Quad], prefixes: dict[str, str]) -> bytes:
-    ranks: dict[object, int] = {}  # each of the four graphs' rank, found once rather than for each statement
-
-    def rank(graph: ox.NamedNode) -> int:
-        found = ranks.get(graph)
-        if found is None:
-            found = ranks[graph] = GRAPHS.index(graph.value.rsplit("#", 1)[1])
-        return found
-
-    ordered = sorted(quads, key=lambda q: (rank(q.graph_name), q.subject.value, q.predicate.value, str(q.object)))  # type: ignore[arg-type, union-attr]
-    serialized = ox.serialize(ordered, format=ox.RdfFormat.TRIG, prefixes=prefixes)
-    return b"".join(line for line in serialized.splitlines(keepends=True) if not line.startswith(b"@prefix "))
+    order = {name: rank for rank, name in enumerate(GRAPHS)}
+    ordered = sorted(quads, key=lambda q: (order[q.graph_name.value.rsplit("#", 1)[1]], q.subject.value, q.predicate.value, str(q.object)))  # type: ignore[union-attr]
+    text = ox.serialize(ordered, format=ox.RdfFormat.TRIG, prefixes=prefixes)
+    return b"".join(line for line in text.splitlines(keepends=True) if not line.startswith(b"@prefix "))
 
 
 # A fact's nanopublication is made in its shard's worker, before the release it belongs to is known (its IRI names the
