@@ -34,8 +34,8 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 from endpoint import (  # a sibling script: the same readings as the endpoint benchmark
-    MemorySampler,
     Sampler,
+    _kb,
     foreign_load,
     process_tree,
     tree_memory,
@@ -90,6 +90,56 @@ class TreeCpu(Sampler):
         return sum(self.seconds.values())
 
 
+class PeakLocator(Sampler):
+    """Samples, in a thread, the PSS of every process of one tree; keeps the sample with the largest sum, each process
+    named by its role, and when it was taken, so that a peak can be put in the build stage that made it."""
+
+    def __init__(self, pid: int, every_s: float = 0.2) -> None:
+        super().__init__(pid, every_s)
+        self.started = time.perf_counter()
+        self.peak_kb = 0
+        self.peak_at = 0.0
+        self.peak_parts: dict[str, list[int]] = {}
+        self.own_peak_kb = 0  # the build process alone
+        self.own_peak_at = 0.0
+
+    def sample(self) -> None:
+        parts: dict[str, list[int]] = {}
+        for pid in process_tree(self.pid):
+            pss = _kb(f"/proc/{pid}/smaps_rollup", "Pss")
+            if pss is not None:
+                parts.setdefault(self.role(pid), []).append(pss)
+        at = time.perf_counter() - self.started
+        total = sum(sum(sizes) for sizes in parts.values())
+        if total > self.peak_kb:
+            self.peak_kb, self.peak_at, self.peak_parts = total, at, parts
+        own = sum(parts.get("build", []))
+        if own > self.own_peak_kb:
+            self.own_peak_kb, self.own_peak_at = own, at
+
+    def role(self, pid: int) -> str:
+        if pid == self.pid:
+            return "build"
+        try:
+            command = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+            stat = Path(f"/proc/{pid}/stat").read_text()
+        except OSError:
+            return "other"
+        if "multiprocessing.forkserver" in command:  # the fork server and the processes it forks share its command line
+            parent = int(stat[stat.rindex(")") + 2:].split()[1])
+            return "fork server" if parent == self.pid else "workers"
+        if "resource_tracker" in command:
+            return "resource tracker"
+        if "pylode" in command:
+            return "pyLODE"
+        return command.split()[0].rsplit("/", 1)[-1] if command else "other"
+
+
+def stage_at(seconds: float, ends: list[tuple[float, str]]) -> str:
+    """Return the build stage running `seconds` after launch, from the times its progress lines were read."""
+    return next((name for ended, name in ends if seconds <= ended), "after the last stage")
+
+
 def time_bulk_loads(nquads: Path, workdir: Path, repeats: int = 3) -> dict[str, float]:
     """Return the median seconds of Oxigraph's bulk loader on `nquads`, into memory and into an on-disk store (each in a child process)."""
     script = ("import sys, time, pyoxigraph as ox\n"
@@ -121,8 +171,18 @@ def build_once(project: Path) -> dict[str, object]:
     started = time.perf_counter()
     process = subprocess.Popen([sys.executable, "-m", "linkeddata", "build", "--project", str(project), "--out", str(project / "dist")],
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    with MemorySampler(process.pid, every_s=0.2) as sampler, ForeignLoad(process.pid) as foreign, TreeCpu(process.pid) as cpu:
-        stdout, stderr = process.communicate()
+    stage_ends: list[tuple[float, str]] = []  # when each stage's progress line was read (it is printed as the stage ends)
+    lines: list[str] = []
+    with PeakLocator(process.pid) as sampler, ForeignLoad(process.pid) as foreign, TreeCpu(process.pid) as cpu:
+        sampler.started = started
+        assert process.stderr is not None
+        for line in process.stderr:
+            lines.append(line)
+            if ended := STAGE.search(line):
+                stage_ends.append((time.perf_counter() - started, ended.group(1)))
+        stdout = process.stdout.read() if process.stdout else ""  # one line, after stderr closed: it cannot fill its pipe first
+        process.wait()
+    stderr = "".join(lines)
     wall = time.perf_counter() - started
     if process.returncode != 0:
         raise SystemExit(f"build failed:\n{stderr[-2000:]}")
@@ -130,7 +190,12 @@ def build_once(project: Path) -> dict[str, object]:
     stages = {name: float(seconds) for name, seconds in STAGE.findall(stderr)}
     quads = re.search(r"(\d+) quads", stdout)
     size = sum(path.stat().st_size for path in (project / "dist").resolve().rglob("*") if path.is_file())
-    return {"wall_s": wall, "peak_mib": peak_kib / 1024, "tree_pss_mib": sampler.peak["pss_kb"] / 1024, "stages": stages,
+    parts = ", ".join(f"{role} {sum(sizes) / 1024:.0f}" + (f" ({len(sizes)})" if len(sizes) > 1 else "")
+                      for role, sizes in sorted(sampler.peak_parts.items(), key=lambda item: -sum(item[1])))
+    where = (f"tree PSS peak {sampler.peak_kb / 1024:.0f} MiB at {sampler.peak_at:.0f} s, in {stage_at(sampler.peak_at, stage_ends)}: {parts}; "
+             f"the build process's own PSS peak {sampler.own_peak_kb / 1024:.0f} MiB at {sampler.own_peak_at:.0f} s, "
+             f"in {stage_at(sampler.own_peak_at, stage_ends)}")
+    return {"wall_s": wall, "peak_mib": peak_kib / 1024, "tree_pss_mib": sampler.peak_kb / 1024, "stages": stages, "peak_where": where,
             "quads": int(quads.group(1)) if quads else 0, "release_mb": size / 1e6, "foreign": foreign.summary(), "cpu_s": cpu.total()}
 
 
@@ -189,6 +254,7 @@ def main() -> None:
         figures = build_once(project)
         stages = ", ".join(f"{name.split(' ')[0]} {seconds:.1f}" for name, seconds in figures["stages"].items())  # type: ignore[union-attr]
         print(f"{facts:>9} {figures['quads']:>10} {figures['wall_s']:>8.1f} {figures['cpu_s']:>7.1f} {figures['peak_mib']:>9.0f} {figures['tree_pss_mib']:>9.0f} {figures['release_mb']:>10.1f}  {stages}", flush=True)
+        print(f"{'':>9} {figures['peak_where']}", flush=True)
         if figures["foreign"]:
             print(f"{'':>9} WARNING: other processes were busy during the build: {figures['foreign']}", flush=True)
         if not args.no_bulk_load:
