@@ -4,7 +4,8 @@
 
 Each size gets a project from benchmarks/gen_seeds.py (same seed, same bytes) and one build through the
 installed CLI in a child process; peak memory is the build process's maximum resident set size and the
-largest summed PSS of its process tree (dump writers and GNU sort included); CPU seconds are the
+largest summed PSS of its process tree (dump writers and GNU sort included), with the stage it came in and each
+process's share of it; CPU seconds are the
 tree's user + system time (less skewed by other processes than the wall time). Then the release
 is served twice, `--store-mode memory` (the N-Quads dump bulk-loaded) and `--store-mode disk` (the
 release's on-disk store opened read-only): start-up is the time from launch to the first answered
