@@ -36,8 +36,8 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 from endpoint import (  # a sibling script: the same readings as the endpoint benchmark
     Sampler,
-    _kb,
     foreign_load,
+    proc_field_kb,
     process_tree,
     tree_memory,
 )
@@ -95,9 +95,9 @@ class PeakLocator(Sampler):
     """Samples, in a thread, the PSS of every process of one tree; keeps the sample with the largest sum, each process
     named by its role, and when it was taken, so that a peak can be put in the build stage that made it."""
 
-    def __init__(self, pid: int, every_s: float = 0.2) -> None:
+    def __init__(self, pid: int, started: float, every_s: float = 0.2) -> None:
         super().__init__(pid, every_s)
-        self.started = time.perf_counter()
+        self.started = started  # time.perf_counter() at the build's launch: the stage lines are timed from it too
         self.peak_kb = 0
         self.peak_at = 0.0
         self.peak_parts: dict[str, list[int]] = {}
@@ -107,7 +107,7 @@ class PeakLocator(Sampler):
     def sample(self) -> None:
         parts: dict[str, list[int]] = {}
         for pid in process_tree(self.pid):
-            pss = _kb(f"/proc/{pid}/smaps_rollup", "Pss")
+            pss = proc_field_kb(f"/proc/{pid}/smaps_rollup", "Pss")
             if pss is not None:
                 parts.setdefault(self.role(pid), []).append(pss)
         at = time.perf_counter() - self.started
@@ -174,8 +174,7 @@ def build_once(project: Path) -> dict[str, object]:
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     stage_ends: list[tuple[float, str]] = []  # when each stage's progress line was read (it is printed as the stage ends)
     lines: list[str] = []
-    with PeakLocator(process.pid) as sampler, ForeignLoad(process.pid) as foreign, TreeCpu(process.pid) as cpu:
-        sampler.started = started
+    with PeakLocator(process.pid, started) as sampler, ForeignLoad(process.pid) as foreign, TreeCpu(process.pid) as cpu:
         assert process.stderr is not None
         for line in process.stderr:
             lines.append(line)

@@ -172,7 +172,7 @@ def warn_foreign(busy: list[dict], when: str) -> None:
               + "; ".join(f"pid {b['pid']} {100 * b['cpu']:.0f}% {b['cmd']}" for b in busy), file=sys.stderr, flush=True)
 
 
-def _kb(path: str, field: str) -> int | None:
+def proc_field_kb(path: str, field: str) -> int | None:
     try:
         for line in Path(path).read_text().splitlines():
             if line.startswith(field + ":"):
@@ -187,12 +187,12 @@ def tree_memory(root: int) -> dict[str, int]:
     process, so it overstates forked workers) and summed Pss (shared pages split between sharers), in KiB."""
     rss = pss = count = 0
     for pid in process_tree(root):
-        value = _kb(f"/proc/{pid}/status", "VmRSS")
+        value = proc_field_kb(f"/proc/{pid}/status", "VmRSS")
         if value is None:
             continue
         count += 1
         rss += value
-        pss += _kb(f"/proc/{pid}/smaps_rollup", "Pss") or 0
+        pss += proc_field_kb(f"/proc/{pid}/smaps_rollup", "Pss") or 0
     return {"rss_kb": rss, "pss_kb": pss, "processes": count}
 
 
