@@ -37,6 +37,7 @@ sys.path.insert(0, str(HERE.parent))
 from endpoint import (  # a sibling script: the same readings as the endpoint benchmark
     Sampler,
     foreign_load,
+    parent_pid,
     proc_field_kb,
     process_tree,
     tree_memory,
@@ -103,6 +104,7 @@ class PeakLocator(Sampler):
         self.peak_parts: dict[str, list[int]] = {}
         self.own_peak_kb = 0  # the build process alone
         self.own_peak_at = 0.0
+        self.roles: dict[int, str] = {}
 
     def sample(self) -> None:
         parts: dict[str, list[int]] = {}
@@ -119,16 +121,20 @@ class PeakLocator(Sampler):
             self.own_peak_kb, self.own_peak_at = own, at
 
     def role(self, pid: int) -> str:
+        """Name what a process of the tree is, once per process: its command line does not change while it runs."""
+        if pid not in self.roles:
+            self.roles[pid] = self._role(pid)
+        return self.roles[pid]
+
+    def _role(self, pid: int) -> str:
         if pid == self.pid:
             return "build"
         try:
             command = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
-            stat = Path(f"/proc/{pid}/stat").read_text()
         except OSError:
             return "other"
         if "multiprocessing.forkserver" in command:  # the fork server and the processes it forks share its command line
-            parent = int(stat[stat.rindex(")") + 2:].split()[1])
-            return "fork server" if parent == self.pid else "workers"
+            return "fork server" if parent_pid(pid) == self.pid else "workers"
         if "resource_tracker" in command:
             return "resource tracker"
         if "pylode" in command:

@@ -109,18 +109,24 @@ def pinned(argv: list[str], core: int, pin: bool) -> list[str]:
     return ["taskset", "-c", str(core), *argv] if pin else argv
 
 
+def parent_pid(pid: int | str) -> int | None:
+    """Return the parent of a process from /proc, or None once it has ended."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    return int(stat[stat.rindex(")") + 2:].split()[1])  # the command name in parentheses may hold spaces
+
+
 def process_tree(root: int) -> list[int]:
     """Return root and every descendant pid (one scan of /proc)."""
     parents: dict[int, list[int]] = {}
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
             continue
-        try:
-            stat = Path(f"/proc/{entry}/stat").read_text()
-        except OSError:
-            continue
-        ppid = int(stat[stat.rindex(")") + 2:].split()[1])
-        parents.setdefault(ppid, []).append(int(entry))
+        ppid = parent_pid(entry)
+        if ppid is not None:
+            parents.setdefault(ppid, []).append(int(entry))
     found, todo = [], [root]
     while todo:
         pid = todo.pop()
