@@ -13,6 +13,8 @@ import pytest
 from conftest import PROJECT, run_cli
 from server_fixtures import LiveServer, start_server, stop_server
 
+from linkeddata.release.store import bulk_load_nquads
+
 EXAMPLES = sorted((PROJECT / "linkeddata" / "queries" / "examples").glob("*.rq"))
 
 
@@ -113,3 +115,32 @@ def test_the_store_holds_nothing_in_its_write_ahead_log(release: Path) -> None:
     logs = {path.name: path.stat().st_size for path in (release / "store").glob("*.log")}
     assert all(size < 1024 for size in logs.values()), logs
     assert sum(1 for _ in ox.Store.read_only(str(release / "store")).quads_for_pattern(None, None, None, ox.NamedNode("https://alliances.example.org/dataset"))) > 0
+
+
+def test_an_nquads_file_loaded_in_blocks_gives_the_store_every_quad_once(release: Path, tmp_path: Path) -> None:
+    dump = release / "alliances.nq"
+    whole = ox.Store()
+    whole.load(path=str(dump), format=ox.RdfFormat.N_QUADS)
+    in_blocks = ox.Store(str(tmp_path / "store"))
+    bulk_load_nquads(in_blocks, dump, block_bytes=4096)  # the seed release is ~100 blocks of this size
+    assert dump.stat().st_size > 50 * 4096
+    assert sorted(map(str, in_blocks)) == sorted(map(str, whole))
+
+
+def test_a_blank_node_stays_one_node_when_its_lines_are_blocks_apart(tmp_path: Path) -> None:
+    lines = [f"_:shared <https://example.org/p{n}> \"{n}\" <https://example.org/g> .\n" for n in range(200)]
+    dump = tmp_path / "blank.nq"
+    dump.write_text("".join(lines), encoding="utf-8")
+    store = ox.Store(str(tmp_path / "store"))
+    bulk_load_nquads(store, dump, block_bytes=256)
+    assert len(store) == 200
+    assert len({quad.subject for quad in store}) == 1
+
+
+def test_a_syntax_error_in_a_later_block_names_its_line_in_the_file(tmp_path: Path) -> None:
+    lines = [f"<https://example.org/s{n}> <https://example.org/p> \"{n}\" <https://example.org/g> .\n" for n in range(300)]
+    lines[250] = "<https://example.org/s250> <https://example.org/p> oops .\n"
+    dump = tmp_path / "broken.nq"
+    dump.write_text("".join(lines), encoding="utf-8")
+    with pytest.raises(SyntaxError, match=r"broken\.nq: Parser error at line 251 "):
+        bulk_load_nquads(ox.Store(str(tmp_path / "store")), dump, block_bytes=1024)

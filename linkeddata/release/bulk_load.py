@@ -31,7 +31,7 @@ from linkeddata.errors import InputError, InputErrors, OperationFailed, SourceLo
 from linkeddata.namespaces import ONTOLOGY_IRI, VOID
 from linkeddata.release.files import DATA_FILE, DESCRIPTION_FILE, ONTOLOGY_FILE, STORE_MANIFEST
 from linkeddata.release.publish import ChallengeAuth, PublishReport, checked_release, publish_credentials, refuse_credentials_in, refused
-from linkeddata.release.store import read_store_manifest
+from linkeddata.release.store import bulk_load_nquads, read_store_manifest
 
 log = logging.getLogger("linkeddata.publish")
 SPARQL_JSON = "application/sparql-results+json"
@@ -161,7 +161,7 @@ def bulk_load_oxigraph(release: Path, location: Path) -> PublishReport:
     for graph in sorted({*release_graphs, *stale, description_graph}):
         store.clear_graph(ox.NamedNode(graph))
     store.clear_graph(ox.DefaultGraph())
-    store.bulk_load(path=str(release / DATA_FILE), format=ox.RdfFormat.N_QUADS)
+    bulk_load_nquads(store, release / DATA_FILE)
     store.bulk_load(path=str(release / ONTOLOGY_FILE), format=ox.RdfFormat.TURTLE, to_graph=ox.NamedNode(ONTOLOGY_IRI))
     store.bulk_load(path=str(release / DESCRIPTION_FILE), format=ox.RdfFormat.TURTLE, to_graph=ox.NamedNode(description_graph))
     store.flush()
