@@ -101,7 +101,7 @@ def build(context: click.Context, project_dir: Path, base_iri: str, out_dir: Pat
     final, checked = build_release(settings, show_progress=not context.obj["quiet"])
     for warning in checked.outcome.warnings:
         click.echo(f"{warning} (warning)", err=True)
-    click.echo(f"published {len(checked.seeds.facts)} facts from {len(checked.seeds.articles)} article(s), "
+    click.echo(f"published {checked.seeds.facts} facts from {len(checked.seeds.articles)} article(s), "
                f"{checked.results.canonical.quads if checked.results else 0} quads: {settings.out_dir} -> {final}")
 
 
@@ -117,7 +117,7 @@ def validate(context: click.Context, project_dir: Path, base_iri: str) -> None:
     checked = validate_project(settings, show_progress=not context.obj["quiet"])
     for warning in checked.outcome.warnings:
         click.echo(f"{warning} (warning)")
-    click.echo(f"valid: {len(checked.seeds.facts)} facts, {len(checked.seeds.candidates)} candidate(s) awaiting review, "
+    click.echo(f"valid: {checked.seeds.facts} facts, {checked.seeds.candidates} candidate(s) awaiting review, "
                f"{len(checked.outcome.warnings)} warning(s), 0 errors")
 
 

@@ -39,7 +39,7 @@ from linkeddata.pipeline.table_rows import ShardTableRows, TableRows, read_table
 from linkeddata.pipeline.tables import actor_records, stance_records, write_tables
 from linkeddata.pipeline.validation import ShardedValidation, ValidationOutcome, locate_findings
 from linkeddata.progress import Progress
-from linkeddata.project.seeds import Article, Record, Seeds, read_seeds
+from linkeddata.project.seeds import Article, Record, Seeds, SeedSummary, read_seeds
 from linkeddata.project.vocabulary import Vocabulary, read_vocabulary
 from linkeddata.release.diff import Fact, ReleaseDiff, diff_facts, facts_in_store, read_release_facts, release_id, write_diff
 from linkeddata.release.files import (
@@ -79,7 +79,7 @@ class CheckedProject:
     """A project that passed every check: its vocabulary, seeds and SHACL outcome, and for a build what it gathered."""
 
     vocabulary: Vocabulary
-    seeds: Seeds
+    seeds: SeedSummary  # the seeds themselves are freed once mapped
     outcome: ValidationOutcome
     results: ShardResults | None  # None for `validate`, which writes nothing
 
@@ -147,7 +147,7 @@ def check_project(settings: Settings, progress: Progress, staging: Path | None =
                 # Counts span shards, so their graph is written once every shard has been read.
                 writer.add(positions.store(settings.base_iri))
                 results = ShardResults(writer.finish(), network, facts, positions, table_rows)
-    return CheckedProject(vocabulary, seeds, outcome, results)
+    return CheckedProject(vocabulary, SeedSummary.of(seeds), outcome, results)
 
 
 @contextmanager
@@ -312,9 +312,9 @@ def write_release(checked: CheckedProject, settings: Settings, folder: Path, pre
     digests.update(extras)
     (folder / "articles").mkdir()
     for article in checked.seeds.articles:
-        shutil.copyfile(project / article.text_path, folder / "articles" / f"{article.record.id}.txt")
+        shutil.copyfile(project / article.text_path, folder / "articles" / f"{article.id}.txt")
     (folder / "shacl-report.ttl").write_bytes(_sorted_turtle(checked.outcome.report))
-    sources = [(a.record.id, a.record.fields["title"], a.record.fields["url"]) for a in checked.seeds.articles]
+    sources = [(article.id, article.title, article.url) for article in checked.seeds.articles]
     description = describe_release(counts, digests[folder / f"{LINKS_STEM}.nt"].lines, sources, digests, settings.base_iri)
     (folder / DESCRIPTION_FILE).write_bytes(_sorted_turtle(description))
     citation_files(checked.seeds, settings.base_iri, digests[folder / DATA_FILE], folder)
@@ -334,13 +334,13 @@ def write_network_files(elements: dict[str, list[dict[str, Any]]], folder: Path)
             out.write("\n")
 
 
-def refuse_silent_removals(difference: ReleaseDiff, seeds: Seeds, previous: Path | None) -> None:
+def refuse_silent_removals(difference: ReleaseDiff, seeds: SeedSummary, previous: Path | None) -> None:
     """Raise InputErrors for each fact the replaced release published that is gone from an article still in the seeds.
 
     A fact never silently disappears: curators withdraw it (`withdrawn`, `withdrawal_reason`), and the release keeps it
     as a tombstone. Dropping a whole article (its text taken down) still removes its facts, and diff.txt says so.
     """
-    kept_articles = {article.record.id: article for article in seeds.articles}
+    kept_articles = {article.id for article in seeds.articles}
     errors = []
     for fact_id in sorted(difference.removed):
         article_id, _, key = fact_id.removeprefix("fact/").partition("/")
@@ -352,7 +352,7 @@ def refuse_silent_removals(difference: ReleaseDiff, seeds: Seeds, previous: Path
         raise InputErrors(errors)
 
 
-def tabulate(rows: TableRows, positions: PositionCounter, seeds: Seeds, base_iri: str, folder: Path, data_sha256: str) -> dict[Path, FileDigest]:
+def tabulate(rows: TableRows, positions: PositionCounter, seeds: SeedSummary, base_iri: str, folder: Path, data_sha256: str) -> dict[Path, FileDigest]:
     """Write the tables and nanopubs.trig from the shards' rows, in fact order, and return their digests.
 
     The actors' mentions are the one thing the tables take from the seeds: the RDF does not publish them."""

@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from linkeddata.file_digests import FileDigest
-from linkeddata.project.seeds import Seeds
+from linkeddata.project.seeds import SeedSummary
 from linkeddata.release.files import BIBTEX_FILE, CSL_FILE
 from linkeddata.release.files import DATASET_AUTHOR as AUTHOR
 from linkeddata.release.files import DATASET_TITLE as TITLE
@@ -27,17 +27,12 @@ def release_date(published: Iterable[str]) -> str:
     return max(published, default="")
 
 
-def _newest_article_date(seeds: Seeds) -> str:
-    return release_date(str(article.record.fields["published"]) for article in seeds.articles)
-
-
-def citation_files(seeds: Seeds, base_iri: str, data_digest: FileDigest, folder: Path) -> list[Path]:
+def citation_files(seeds: SeedSummary, base_iri: str, data_digest: FileDigest, folder: Path) -> list[Path]:
     """Write citation.bib and citation.json for the release in `folder`; return their paths."""
     version = data_digest.sha256[:16]
-    issued = _newest_article_date(seeds)
+    issued = release_date(article.published for article in seeds.articles)
     parts = [int(part) for part in issued.split("-")] if issued else []
-    facts = len(seeds.facts)
-    note = f"{facts} facts from {len(seeds.articles)} articles, each with its verbatim quote; data SHA-256 {data_digest.sha256}"
+    note = f"{seeds.facts} facts from {len(seeds.articles)} articles, each with its verbatim quote; data SHA-256 {data_digest.sha256}"
     bibtex = (f"@misc{{alliances_{version},\n"
               f"  title = {{{{{TITLE}}}}},\n"
               f"  author = {{{{{AUTHOR}}}}},\n"
