@@ -83,7 +83,7 @@ class ArticleSource:
 class SeedSummary:
     """What a release keeps of its seeds once they are mapped: the actors, each article's source, and the counts.
 
-    A build drops the seeds themselves for it: their records take about 1 GiB at a million facts, and the store's
+    A build drops the seeds themselves for it: their records took 115 MB at 100,000 facts (83 MB of it given back), and the store's
     bulk load and the dump writers need that memory next.
     """
 
