@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import subprocess
 import sys
 from pathlib import Path
@@ -12,6 +13,7 @@ from conftest import PROJECT
 from linkeddata.errors import InputErrors
 from linkeddata.pipeline.build import CheckedProject, check_project
 from linkeddata.progress import Progress
+from linkeddata.project.seeds import Article, Record
 from linkeddata.settings import Settings
 
 FACTS = 2_500  # three shards of about 1,000 facts
@@ -57,3 +59,12 @@ def test_worker_processes_report_a_missing_quote_at_its_file_and_line(project: P
         assert reported[0] == reported[1] and any(facts.name in line and "quote" in line for line in reported[0])
     finally:
         facts.write_text(original, encoding="utf-8")
+
+
+def test_a_build_keeps_a_summary_of_its_seeds_and_frees_their_records(project: Path, tmp_path: Path) -> None:
+    result = checked(project, tmp_path / "two", 2)
+    gc.collect()
+    left = [kept for kept in gc.get_objects() if isinstance(kept, Article) or (isinstance(kept, Record) and kept.type == "fact")]
+    assert left == []  # the records' memory goes back before the store's bulk load and the dump writers
+    articles = sorted((project / "seeds" / "articles").glob("*.yaml"))
+    assert result.seeds.facts == FACTS and [article.id for article in result.seeds.articles] == [path.stem for path in articles]

@@ -66,7 +66,7 @@ NQUADS_BLOCK_BYTES = 32 << 20
 
 Given a whole file, the loader gathers a million quads a batch and sorts up to one batch per core while it reads
 the next: 1.8 GiB of memory whatever the file's size (4 million quads, 2026-12-02). Calls of 32 MiB (about
-150,000 quads) on two threads took 490 MiB and as long; 16 MiB took 285 MiB, but makes twice as many
+160,000 quads) on two threads took 490 MiB and as long; 16 MiB took 285 MiB, but makes twice as many
 small table files for the store to merge at a million facts."""
 
 LOADER_THREADS = 2
