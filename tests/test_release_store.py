@@ -127,12 +127,13 @@ def test_an_nquads_file_loaded_in_blocks_gives_the_store_every_quad_once(release
     assert sorted(map(str, in_blocks)) == sorted(map(str, whole))
 
 
-def test_a_blank_node_stays_one_node_when_its_lines_are_blocks_apart(tmp_path: Path) -> None:
+@pytest.mark.parametrize("told", [None, True], ids=["found by reading the file", "told by its writer"])
+def test_a_blank_node_stays_one_node_when_its_lines_are_blocks_apart(tmp_path: Path, told: bool | None) -> None:
     lines = [f"_:shared <https://example.org/p{n}> \"{n}\" <https://example.org/g> .\n" for n in range(200)]
     dump = tmp_path / "blank.nq"
     dump.write_text("".join(lines), encoding="utf-8")
     store = ox.Store(str(tmp_path / "store"))
-    bulk_load_nquads(store, dump, block_bytes=256)
+    bulk_load_nquads(store, dump, block_bytes=256, may_hold_blank_nodes=told)
     assert len(store) == 200
     assert len({quad.subject for quad in store}) == 1
 

@@ -41,6 +41,7 @@ def test_canonical_files_gathered_from_small_shards_are_the_release_dumps(releas
     assert canonical.ntriples.read_bytes() == (release / "alliances.nt").read_bytes()
     assert canonical.quads == (release / "alliances.nq").read_bytes().count(b"\n")
     assert sorted(canonical.graph_quads) == sorted(["", f"{BASE}graph/positions", *(f"{BASE}graph/{article.record.id}" for article in seeds.articles)])
+    assert not canonical.may_hold_blank_nodes, "the seed release names every node, so the store loads it in blocks"
 
 
 def test_a_graph_written_by_two_shards_is_merged_as_a_set(tmp_path: Path) -> None:
@@ -63,6 +64,19 @@ def test_a_graph_written_by_two_shards_is_merged_as_a_set(tmp_path: Path) -> Non
     ]
     assert canonical.graph_quads == {"": 0, graph.value: 3, other.value: 1}
     assert canonical.ntriples.read_bytes().decode().count("\n") == 4
+    assert not canonical.may_hold_blank_nodes
+
+
+def test_the_canonical_files_say_when_a_graph_holds_a_blank_node(tmp_path: Path) -> None:
+    named, blank = ox.Store(), ox.Store()
+    named.add(ox.Quad(ox.NamedNode("http://example.org/a"), ox.NamedNode("http://example.org/p"), ox.Literal("x"), ox.NamedNode("http://example.org/g")))
+    blank.add(ox.Quad(ox.BlankNode("b1"), ox.NamedNode("http://example.org/p"), ox.Literal("y"), ox.NamedNode("http://example.org/h")))
+    writer = CanonicalWriter(tmp_path / "all.nq", tmp_path / "all.nt", tmp_path)
+    writer.add(named)
+    writer.add(blank)
+    canonical = writer.finish()
+    assert b"_:" in canonical.nquads.read_bytes()
+    assert canonical.may_hold_blank_nodes
 
 
 def _articles_keep_their_triples(before: Quads, after: Quads) -> Quads:

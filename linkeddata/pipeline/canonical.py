@@ -46,6 +46,7 @@ class CanonicalFiles:
     quads: int
     graph_quads: dict[str, int]
     nquads_digest: FileDigest  # taken as the file was written: it is not read again for it
+    may_hold_blank_nodes: bool  # "_:" was written somewhere (a literal holding it counts too)
 
 
 class CanonicalWriter:
@@ -55,6 +56,7 @@ class CanonicalWriter:
         self.nquads, self.ntriples, self.scratch = nquads, ntriples, scratch
         self.spool = (scratch / "graphs.nq").open("w+b")
         self.chunks: dict[str, list[tuple[int, int]]] = {}
+        self.may_hold_blank_nodes = False  # told to the store's loader, which would otherwise read the whole dump again for it
         self.default_graph = scratch / "default.nt"
         self.union = self._sorter(ntriples)
         self.defaults = self._sorter(self.default_graph)
@@ -70,6 +72,7 @@ class CanonicalWriter:
     def add_graphs(self, graphs: list[tuple[str, bytes, bytes]]) -> None:
         """Spool published graphs as graph_texts gives them (a shard worker process reads its store)."""
         for name, triples, quads in graphs:
+            self.may_hold_blank_nodes = self.may_hold_blank_nodes or b"_:" in triples
             _feed(self.union, triples)
             if not name:
                 _feed(self.defaults, triples)
@@ -93,7 +96,7 @@ class CanonicalWriter:
                 output.write(data)
                 graph_quads[name] = data.count(b"\n")
         self.spool.close()
-        return CanonicalFiles(self.nquads, self.ntriples, sum(graph_quads.values()), graph_quads, output.digest())
+        return CanonicalFiles(self.nquads, self.ntriples, sum(graph_quads.values()), graph_quads, output.digest(), self.may_hold_blank_nodes)
 
     def _graph(self, name: str) -> bytes:
         pieces = []

@@ -46,17 +46,18 @@ def load_description(store: ox.Store, folder: Path, base_iri: str) -> None:
     store.bulk_load(path=str(folder / DESCRIPTION_FILE), format=ox.RdfFormat.TURTLE, to_graph=description_graph(base_iri))
 
 
-def start_release_store(folder: Path) -> ox.Store:
+def start_release_store(folder: Path, *, may_hold_blank_nodes: bool | None = None) -> ox.Store:
     """Open `folder/store` (RocksDB) holding the release's dataset and its ontology (as its own graph).
 
     The VoID description, which lists the tables and nanopublications, comes last: finish_release_store adds it.
+    `may_hold_blank_nodes` is as for bulk_load_nquads.
     """
-    return load_dataset_and_ontology(ox.Store(str(folder / STORE_DIR)), folder)
+    return load_dataset_and_ontology(ox.Store(str(folder / STORE_DIR)), folder, may_hold_blank_nodes=may_hold_blank_nodes)
 
 
-def load_dataset_and_ontology(store: ox.Store, folder: Path) -> ox.Store:
+def load_dataset_and_ontology(store: ox.Store, folder: Path, *, may_hold_blank_nodes: bool | None = None) -> ox.Store:
     """Bulk-load a release's dataset and its ontology (as its own graph) into `store`; return `store`."""
-    bulk_load_nquads(store, folder / DATA_FILE)
+    bulk_load_nquads(store, folder / DATA_FILE, may_hold_blank_nodes=may_hold_blank_nodes)
     load_ontology(store, folder)
     return store
 
@@ -72,13 +73,14 @@ small table files for the store to merge at a million facts."""
 LOADER_THREADS = 2
 
 
-def bulk_load_nquads(store: ox.Store, path: Path, block_bytes: int = NQUADS_BLOCK_BYTES) -> None:
+def bulk_load_nquads(store: ox.Store, path: Path, block_bytes: int = NQUADS_BLOCK_BYTES, *, may_hold_blank_nodes: bool | None = None) -> None:
     """Bulk-load an N-Quads file into an on-disk `store` in blocks of whole lines, on LOADER_THREADS threads.
 
     A file that may hold a blank node is loaded in one call: each call is a document of its own, and the
-    loader gives a blank node label a new node in every document.
+    loader gives a blank node label a new node in every document. Whoever wrote the file may say whether it
+    may hold one (`build` does); otherwise the file is read once more to find out (8 GB at a million facts).
     """
-    if _may_hold_blank_nodes(path):
+    if _may_hold_blank_nodes(path) if may_hold_blank_nodes is None else may_hold_blank_nodes:
         store.bulk_load(path=str(path), format=ox.RdfFormat.N_QUADS)
         return
     with ThreadPoolExecutor(max_workers=LOADER_THREADS) as loaders:  # Oxigraph releases the GIL while it loads
