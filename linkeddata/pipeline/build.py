@@ -14,7 +14,7 @@ import sys
 import tempfile
 import time
 from collections import deque
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
@@ -102,8 +102,10 @@ def check_project(settings: Settings, progress: Progress, staging: Path | None =
     with progress.step("reading seeds"):
         seeds = read_seeds(project, vocabulary)
     with progress.step("mapping, locating quotes and validating with SHACL"), long_lived_heap() as settle:
-        groups = shards(seeds)
-        validation = ShardedValidation(vocabulary, single_shard=len(groups) == 1)
+        summary, actors_only, groups = SeedSummary.of(seeds), Seeds(seeds.actors, [], [], []), shards(seeds)
+        del seeds  # from here each shard's records are freed once it is mapped: see taken_in_order
+        shard_count = len(groups)
+        validation = ShardedValidation(vocabulary, single_shard=shard_count == 1)
         errors: list[InputError] = []
         with ExitStack() as cleanup:
             writer, rows_folder = None, None
@@ -114,17 +116,17 @@ def check_project(settings: Settings, progress: Progress, staging: Path | None =
                 rows_folder = staging / TABLE_ROWS_DIR
                 rows_folder.mkdir()
             network, facts, positions, table_rows = NetworkCollector(), {}, PositionCounter(), TableRows()
-            if len(groups) < PARALLEL_MIN_SHARDS or shard_workers < 2:
-                mapped = map_shards(seeds, vocabulary.ontology_turtle, read_mappings(project), settings.base_iri, groups)
+            if shard_count < PARALLEL_MIN_SHARDS or shard_workers < 2:
+                mapped = map_shards(actors_only, vocabulary.ontology_turtle, read_mappings(project), settings.base_iri, taken_in_order(groups))
                 outputs: Iterator[ShardOutput] = (read_shard_here(shard, validation, rows_folder, number, settings.base_iri)
                                                   for number, shard in enumerate(mapped))
             else:
                 pool = cleanup.enter_context(ProcessPoolExecutor(
                     max_workers=shard_workers, mp_context=worker_context(),
-                    initializer=start_shard_worker, initargs=(project, seeds.actors, settings.base_iri, rows_folder)))
-                outputs = read_shards_in(pool, groups, ahead=2 * shard_workers)
+                    initializer=start_shard_worker, initargs=(project, actors_only.actors, settings.base_iri, rows_folder)))
+                outputs = read_shards_in(pool, taken_in_order(groups), ahead=2 * shard_workers)
             for number, output in enumerate(outputs, start=1):
-                progress.detail(number, len(groups), "shards")
+                progress.detail(number, shard_count, "shards")
                 errors += output.errors
                 if output.errors:
                     continue
@@ -147,7 +149,19 @@ def check_project(settings: Settings, progress: Progress, staging: Path | None =
                 # Counts span shards, so their graph is written once every shard has been read.
                 writer.add(positions.store(settings.base_iri))
                 results = ShardResults(writer.finish(), network, facts, positions, table_rows)
-    return CheckedProject(vocabulary, SeedSummary.of(seeds), outcome, results)
+    return CheckedProject(vocabulary, summary, outcome, results)
+
+
+def taken_in_order(groups: list[tuple[list[Article], list[Record]]]) -> Iterator[tuple[list[Article], list[Record]]]:
+    """Yield the shards' groups in order, each removed from `groups` as it is taken.
+
+    Once a shard is mapped nothing refers to its records any more, so they are freed while the shards' outputs
+    pile up, and that memory is reused for them: the seeds took about a gigabyte at a million facts, held to the
+    end of mapping, where the build's memory peaks.
+    """
+    groups.reverse()
+    while groups:
+        yield groups.pop()
 
 
 @contextmanager
@@ -224,7 +238,7 @@ def map_and_read_shard(number: int, group: tuple[list[Article], list[Record]]) -
     return read_shard(shard, findings, state["rows_folder"], number, state["base_iri"])
 
 
-def read_shards_in(pool: ProcessPoolExecutor, groups: list[tuple[list[Article], list[Record]]], ahead: int) -> Iterator[ShardOutput]:
+def read_shards_in(pool: ProcessPoolExecutor, groups: Iterable[tuple[list[Article], list[Record]]], ahead: int) -> Iterator[ShardOutput]:
     """Yield each shard's output in shard order, keeping at most `ahead` shards in flight (their outputs wait in memory)."""
     pending: deque[Future[ShardOutput | list[InputError]]] = deque()
     for number, group in enumerate(groups):
@@ -295,7 +309,7 @@ def write_release(checked: CheckedProject, settings: Settings, folder: Path, pre
     data_digest = results.canonical.nquads_digest
     with (tempfile.TemporaryDirectory(prefix=".counts-", dir=folder) as scratch, ThreadPoolExecutor(max_workers=5) as side,
           dump_writers() as writers):
-        stored = side.submit(start_release_store, folder)
+        stored = side.submit(start_release_store, folder, may_hold_blank_nodes=results.canonical.may_hold_blank_nodes)
         counted = side.submit(count_dataset, results.canonical, Path(scratch))
         tabulated = side.submit(tabulate, results.table_rows, results.positions, checked.seeds, settings.base_iri, folder, data_digest.sha256)
         documented = side.submit(document_ontology, project / "ontology" / "linkeddata.ttl")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import io
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -137,7 +137,7 @@ class MappedShard:
 
 
 def map_shards(seeds: Seeds, ontology_turtle: str, mappings: list[tuple[str, str]], base_iri: str,
-               groups: list[tuple[list[Article], list[Record]]]) -> Iterator[MappedShard]:
+               groups: Iterable[tuple[list[Article], list[Record]]]) -> Iterator[MappedShard]:
     """Map each group of articles (see shards()) in its own store and yield it; raises InputErrors for a malformed mapping.
 
     Each shard's store gets the configuration, every actor, its articles and their facts, and the ontology;
