@@ -80,7 +80,7 @@ def test_every_fact_has_one_nanopublication_in_fact_order(synthetic_release: Pat
 
 
 def test_the_scratch_rows_are_gone_from_the_release(synthetic_release: Path) -> None:
-    assert not [path for path in synthetic_release.rglob("*") if path.suffix in (".records", ".nanopubs") or path.name.startswith(".table-rows")]
+    assert not [path for path in synthetic_release.rglob("*") if path.suffix in (".records", ".nanopubs", ".diff") or path.name.startswith(".shard-spills")]
 
 
 def spill(folder: Path, name: str, facts: list[str]) -> SpilledFacts:

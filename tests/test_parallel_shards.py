@@ -11,9 +11,12 @@ import pytest
 from conftest import PROJECT
 
 from linkeddata.errors import InputErrors
-from linkeddata.pipeline.build import CheckedProject, check_project
+from linkeddata.pipeline.build import SHARD_SPILLS_DIR, CheckedProject, check_project, taken_in_order
+from linkeddata.pipeline.mapping import shards
+from linkeddata.pipeline.shard_spills import gather_facts, gather_network
 from linkeddata.progress import Progress
-from linkeddata.project.seeds import Article, Record
+from linkeddata.project.seeds import Article, Record, read_seeds
+from linkeddata.project.vocabulary import read_vocabulary
 from linkeddata.settings import Settings
 
 FACTS = 2_500  # three shards of about 1,000 facts
@@ -37,8 +40,11 @@ def test_worker_processes_gather_the_same_canonical_files_facts_network_and_find
     for name in ("nquads", "ntriples"):
         assert getattr(alone.results.canonical, name).read_bytes() == getattr(shared.results.canonical, name).read_bytes(), name
     assert alone.results.canonical.graph_quads == shared.results.canonical.graph_quads
-    assert alone.results.facts == shared.results.facts
-    assert alone.results.network.elements() == shared.results.network.elements()
+    spilled = [staging / SHARD_SPILLS_DIR for staging in (tmp_path / "one", tmp_path / "two")]
+    facts = [gather_facts(folder) for folder in spilled]
+    assert facts[0] == facts[1] and len(facts[0]) == FACTS
+    networks = [gather_network(folder).elements() for folder in spilled]
+    assert networks[0] == networks[1] and len(networks[0]["edges"]) == FACTS
     one, two = alone.results.table_rows, shared.results.table_rows
     assert (one.actors, one.positions, one.article_dates) == (two.actors, two.positions, two.article_dates)
     assert list(one.fact_records()) == list(two.fact_records()) and list(one.nanopub_templates()) == list(two.nanopub_templates())
@@ -68,3 +74,14 @@ def test_a_build_keeps_a_summary_of_its_seeds_and_frees_their_records(project: P
     assert left == []  # the records' memory goes back before the store's bulk load and the dump writers
     articles = sorted((project / "seeds" / "articles").glob("*.yaml"))
     assert result.seeds.facts == FACTS and [article.id for article in result.seeds.articles] == [path.stem for path in articles]
+
+
+def test_a_shard_group_is_let_go_as_soon_as_it_is_taken(project: Path) -> None:
+    # What lets a build free each shard's seed records once it is mapped, not at the end of the mapping stage.
+    groups = shards(read_seeds(project, read_vocabulary(project)))
+    count, first_ids = len(groups), [article.record.id for article in groups[0][0]]
+    taken = taken_in_order(groups)
+    first = next(taken)
+    assert [article.record.id for article in first[0]] == first_ids and len(groups) == count - 1
+    assert all(group is not first for group in groups)
+    assert len([first, *taken]) == count and groups == []

@@ -21,12 +21,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import pyoxigraph as ox
 from rdflib import Graph
 
 from linkeddata.errors import InputError, InputErrors, OperationFailed, SourceLocation
 from linkeddata.file_digests import FileDigest, file_digest, file_sha256
-from linkeddata.network import NetworkCollector, layout, network_json_chunks, network_query, svg_lines
+from linkeddata.network import layout, network_json_chunks, svg_lines
 from linkeddata.pipeline.canonical import CanonicalFiles, CanonicalWriter, graph_texts
 from linkeddata.pipeline.citation import citation_files
 from linkeddata.pipeline.description import count_dataset, describe_release
@@ -35,13 +34,14 @@ from linkeddata.pipeline.mapping import MappedShard, map_shards, read_mappings, 
 from linkeddata.pipeline.nanopubs import ReleaseStamp, release_iri, release_literal, write_nanopubs
 from linkeddata.pipeline.positions import PositionCounter
 from linkeddata.pipeline.shacl_compiled import CompiledValidator, Finding
+from linkeddata.pipeline.shard_spills import gather_facts, gather_network, spill_network_and_facts
 from linkeddata.pipeline.table_rows import ShardTableRows, TableRows, read_table_rows
 from linkeddata.pipeline.tables import actor_records, stance_records, write_tables
 from linkeddata.pipeline.validation import ShardedValidation, ValidationOutcome, locate_findings
 from linkeddata.progress import Progress
 from linkeddata.project.seeds import Article, Record, Seeds, SeedSummary, read_seeds
 from linkeddata.project.vocabulary import Vocabulary, read_vocabulary
-from linkeddata.release.diff import Fact, ReleaseDiff, diff_facts, facts_in_store, read_release_facts, release_id, write_diff
+from linkeddata.release.diff import ReleaseDiff, diff_facts, read_release_facts, release_id, write_diff
 from linkeddata.release.files import (
     CHECKSUMS,
     DATA_FILE,
@@ -60,18 +60,13 @@ BUILD_LOCK = ".build.lock"
 
 @dataclass(frozen=True, slots=True)
 class ShardResults:
-    """What a build gathers from the shards for the release: the canonical dumps, the network and the facts."""
+    """What a build gathers from the shards for the release: the canonical dumps, the position counts and the table rows.
+
+    The network and the facts wait in the staging folder's SHARD_SPILLS_DIR (shard_spills), beside the rows' spills."""
 
     canonical: CanonicalFiles
-    network: NetworkCollector
-    facts: dict[str, Fact]
     positions: PositionCounter
     table_rows: TableRows
-
-    def drop_network_and_facts(self) -> None:
-        """Free the network and the facts once the files needing them are written (~2 GiB at a million facts)."""
-        self.network.clear()
-        self.facts.clear()
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,9 +83,9 @@ def check_project(settings: Settings, progress: Progress, staging: Path | None =
     """Read, map and validate the project shard by shard; raises InputErrors with every problem found.
 
     With a `staging` folder (a build) each valid shard's graphs also go to the canonical dumps there, and its
-    network rows and facts are kept, so that the whole dataset is never held in one store: a million facts
-    would take about 12 GiB in Oxigraph's in-memory store; their rows for the tables and nanopublications are
-    spilled to `staging/TABLE_ROWS_DIR` (table_rows). From PARALLEL_MIN_SHARDS shards on, `shard_workers`
+    network rows, facts and rows for the tables and nanopublications are spilled to `staging/SHARD_SPILLS_DIR`
+    (shard_spills, table_rows), so that the whole dataset is never held in one store: a million facts would
+    take about 12 GiB in Oxigraph's in-memory store. From PARALLEL_MIN_SHARDS shards on, `shard_workers`
     processes map and validate them, and this process gathers their results in shard order (same bytes).
     """
     project = settings.project_dir
@@ -113,9 +108,9 @@ def check_project(settings: Settings, progress: Progress, staging: Path | None =
                 scratch = Path(cleanup.enter_context(tempfile.TemporaryDirectory(prefix=".canonical-", dir=staging)))
                 writer = CanonicalWriter(staging / DATA_FILE, staging / UNION_FILE, scratch)
                 cleanup.callback(writer.abandon)
-                rows_folder = staging / TABLE_ROWS_DIR
+                rows_folder = staging / SHARD_SPILLS_DIR
                 rows_folder.mkdir()
-            network, facts, positions, table_rows = NetworkCollector(), {}, PositionCounter(), TableRows()
+            positions, table_rows = PositionCounter(), TableRows()
             if shard_count < PARALLEL_MIN_SHARDS or shard_workers < 2:
                 mapped = map_shards(actors_only, vocabulary.ontology_turtle, read_mappings(project), settings.base_iri, taken_in_order(groups))
                 outputs: Iterator[ShardOutput] = (read_shard_here(shard, validation, rows_folder, number, settings.base_iri)
@@ -133,8 +128,6 @@ def check_project(settings: Settings, progress: Progress, staging: Path | None =
                 validation.record(output.findings)
                 if writer is not None:
                     writer.add_graphs(output.graphs)
-                    network.add(output.network)
-                    facts.update(output.facts)
                     positions.merge(output.positions)
                     assert output.table_rows is not None
                     table_rows.add(output.table_rows)
@@ -148,7 +141,7 @@ def check_project(settings: Settings, progress: Progress, staging: Path | None =
                 table_rows.check_every_fact_has_a_row()
                 # Counts span shards, so their graph is written once every shard has been read.
                 writer.add(positions.store(settings.base_iri))
-                results = ShardResults(writer.finish(), network, facts, positions, table_rows)
+                results = ShardResults(writer.finish(), positions, table_rows)
     return CheckedProject(vocabulary, summary, outcome, results)
 
 
@@ -191,21 +184,22 @@ class ShardOutput:
     errors: list[InputError]  # bad input: the shard gives nothing else
     findings: list[tuple[Finding, SourceLocation]]
     graphs: list[tuple[str, bytes, bytes]]  # canonical.graph_texts
-    network: list[dict[str, object]]
-    facts: dict[str, Fact]
     positions: PositionCounter
-    table_rows: ShardTableRows | None  # None for `validate`, which writes nothing
+    table_rows: ShardTableRows | None  # None for `validate`, which writes nothing; a build also spills the network and facts
 
 
 def read_shard(shard: MappedShard, findings: list[tuple[Finding, SourceLocation]], rows_folder: Path | None, number: int, base_iri: str) -> ShardOutput:
     """Return what the build keeps of mapped shard `number` whose SHACL findings are `findings`; with a `rows_folder`
-    (a build), its table rows too."""
+    (a build), its table rows too, and its network and facts spilled there."""
     if shard.errors:
-        return ShardOutput(shard.errors, [], [], [], {}, PositionCounter(), None)
+        return ShardOutput(shard.errors, [], [], PositionCounter(), None)
     positions = PositionCounter()
     positions.add(shard.store)
-    table_rows = read_table_rows(shard.store, rows_folder, number, base_iri) if rows_folder is not None else None
-    return ShardOutput([], findings, graph_texts(shard.store), network_rows(shard.store), facts_in_store(shard.store), positions, table_rows)
+    table_rows = None
+    if rows_folder is not None:
+        table_rows = read_table_rows(shard.store, rows_folder, number, base_iri)
+        spill_network_and_facts(shard.store, rows_folder, number)
+    return ShardOutput([], findings, graph_texts(shard.store), positions, table_rows)
 
 
 def read_shard_here(shard: MappedShard, validation: ShardedValidation, rows_folder: Path | None, number: int, base_iri: str) -> ShardOutput:
@@ -282,8 +276,9 @@ def _checksums(folder: Path, known: dict[Path, FileDigest] | None = None) -> str
     return "".join(lines)
 
 
-TABLE_ROWS_DIR = ".table-rows"
-"""Scratch folder in the staging folder for the shards' table rows (table_rows), removed once the tables are written."""
+SHARD_SPILLS_DIR = ".shard-spills"
+"""Scratch folder in the staging folder for the shards' table rows, network and facts (table_rows, shard_spills),
+removed once the files made from them are written."""
 
 
 def write_release(checked: CheckedProject, settings: Settings, folder: Path, previous: Path | None = None) -> None:
@@ -295,14 +290,13 @@ def write_release(checked: CheckedProject, settings: Settings, folder: Path, pre
     results = checked.results
     # The diff is the one history-dependent part of a release (the dumps stay byte-identical for the same seeds).
     # It leaves out the release ids, which would otherwise make every rebuild a new release.
-    difference = diff_facts(read_release_facts(previous) if previous is not None else {}, results.facts)
+    spills = folder / SHARD_SPILLS_DIR
+    difference = diff_facts(read_release_facts(previous) if previous is not None else {}, gather_facts(spills))
     refuse_silent_removals(difference, checked.seeds, previous)
     write_diff(difference, folder)
     del difference  # its added and removed facts: all of ours for a first release
     for name, published in (("linkeddata.ttl", ONTOLOGY_FILE), ("shapes.ttl", SHAPES_FILE)):
         shutil.copyfile(project / "ontology" / name, folder / published)
-    elements = results.network.elements()
-    results.drop_network_and_facts()  # the dumps and the store's bulk load come next, and need memory of their own
     # Everything below until the store is loaded runs at once, on both cores: the store's bulk load in a thread
     # (Oxigraph releases the GIL), the network drawing and the dumps in the writer processes, the VoID counts (Python
     # and GNU sort), and the tables and nanopubs.trig from the rows the shards spilled.
@@ -313,13 +307,12 @@ def write_release(checked: CheckedProject, settings: Settings, folder: Path, pre
         counted = side.submit(count_dataset, results.canonical, Path(scratch))
         tabulated = side.submit(tabulate, results.table_rows, results.positions, checked.seeds, settings.base_iri, folder, data_digest.sha256)
         documented = side.submit(document_ontology, project / "ontology" / "linkeddata.ttl")
-        drawn = writers.submit(write_network_files, elements, folder)
-        del elements
+        drawn = writers.submit(write_network_files, spills, folder)
         digests = write_dumps(folder, results.canonical, settings.base_iri, context, writers=writers)
         drawn.result()
         (folder / "ontology.html").write_bytes(documented.result())
         extras = tabulated.result()
-        shutil.rmtree(folder / TABLE_ROWS_DIR)
+        shutil.rmtree(spills)
         results.positions.clear()
         counts, store = counted.result(), stored.result()
     (folder / "context.jsonld").write_text(json.dumps(context, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
@@ -337,8 +330,10 @@ def write_release(checked: CheckedProject, settings: Settings, folder: Path, pre
     (folder / CHECKSUMS).write_text(_checksums(folder, digests), encoding="utf-8")
 
 
-def write_network_files(elements: dict[str, list[dict[str, Any]]], folder: Path) -> None:
-    """Write network.json and network.svg (run in a writer process: the layout is pure Python, seconds at 10,000 facts)."""
+def write_network_files(spills: Path, folder: Path) -> None:
+    """Write network.json and network.svg from the network the shards spilled to `spills` (run in a writer process:
+    gathering the network takes a gigabyte at a million facts, and the layout is pure Python, seconds at 10,000 facts)."""
+    elements = gather_network(spills).elements()
     positions = layout(elements["nodes"], elements["edges"])  # once, for both files: they show the same picture
     with (folder / "network.json").open("w", encoding="utf-8") as out:
         out.writelines(network_json_chunks(elements, positions))
@@ -377,12 +372,6 @@ def tabulate(rows: TableRows, positions: PositionCounter, seeds: SeedSummary, ba
     stamp = ReleaseStamp.of(release_iri(base_iri, data_sha256), release_literal(rows.article_dates), base_iri) if rows.spills else None
     nanopubs = write_nanopubs((stamp.block(template) for _fact, template in rows.nanopub_templates()) if stamp else (), folder, base_iri)
     return {path: file_digest(path) for path in [*paths, nanopubs, nanopubs.with_name(nanopubs.name + ".gz")]}
-
-
-def network_rows(store: ox.Store) -> list[dict[str, object]]:
-    """Return the network query's rows (SPARQL JSON bindings) over a store holding published graphs and the ontology."""
-    rows = json.loads(store.query(network_query(), use_default_graph_as_union=True).serialize(format=ox.QueryResultsFormat.JSON))
-    return rows["results"]["bindings"]  # type: ignore[no-any-return]
 
 
 def document_ontology(ontology: Path) -> bytes:
