@@ -31,7 +31,7 @@ def test_canonical_files_gathered_from_small_shards_are_the_release_dumps(releas
     assert len(groups) == len(seeds.articles) > 1, "every article its own shard"
     writer = CanonicalWriter(tmp_path / "alliances.nq", tmp_path / "alliances.nt", tmp_path)
     positions = PositionCounter()
-    for shard in map_shards(seeds, vocabulary.ontology_turtle, read_mappings(PROJECT), BASE, groups):
+    for shard in map_shards(seeds.actors, vocabulary.ontology_turtle, read_mappings(PROJECT), BASE, groups):
         assert not shard.errors
         writer.add(shard.store)
         positions.add(shard.store)

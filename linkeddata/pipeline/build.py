@@ -39,7 +39,7 @@ from linkeddata.pipeline.table_rows import ShardTableRows, TableRows, read_table
 from linkeddata.pipeline.tables import actor_records, stance_records, write_tables
 from linkeddata.pipeline.validation import ShardedValidation, ValidationOutcome, locate_findings
 from linkeddata.progress import Progress
-from linkeddata.project.seeds import Article, Record, Seeds, SeedSummary, read_seeds
+from linkeddata.project.seeds import Article, Record, SeedSummary, read_seeds
 from linkeddata.project.vocabulary import Vocabulary, read_vocabulary
 from linkeddata.release.diff import ReleaseDiff, diff_facts, read_release_facts, release_id, write_diff
 from linkeddata.release.files import (
@@ -97,7 +97,7 @@ def check_project(settings: Settings, progress: Progress, staging: Path | None =
     with progress.step("reading seeds"):
         seeds = read_seeds(project, vocabulary)
     with progress.step("mapping, locating quotes and validating with SHACL"), long_lived_heap() as settle:
-        summary, actors_only, groups = SeedSummary.of(seeds), Seeds(seeds.actors, [], [], []), shards(seeds)
+        summary, actors, groups = SeedSummary.of(seeds), seeds.actors, shards(seeds)
         del seeds  # from here each shard's records are freed once it is mapped: see taken_in_order
         shard_count = len(groups)
         validation = ShardedValidation(vocabulary, single_shard=shard_count == 1)
@@ -112,13 +112,13 @@ def check_project(settings: Settings, progress: Progress, staging: Path | None =
                 rows_folder.mkdir()
             positions, table_rows = PositionCounter(), TableRows()
             if shard_count < PARALLEL_MIN_SHARDS or shard_workers < 2:
-                mapped = map_shards(actors_only, vocabulary.ontology_turtle, read_mappings(project), settings.base_iri, taken_in_order(groups))
+                mapped = map_shards(actors, vocabulary.ontology_turtle, read_mappings(project), settings.base_iri, taken_in_order(groups))
                 outputs: Iterator[ShardOutput] = (read_shard_here(shard, validation, rows_folder, number, settings.base_iri)
                                                   for number, shard in enumerate(mapped))
             else:
                 pool = cleanup.enter_context(ProcessPoolExecutor(
                     max_workers=shard_workers, mp_context=worker_context(),
-                    initializer=start_shard_worker, initargs=(project, actors_only.actors, settings.base_iri, rows_folder)))
+                    initializer=start_shard_worker, initargs=(project, actors, settings.base_iri, rows_folder)))
                 outputs = read_shards_in(pool, taken_in_order(groups), ahead=2 * shard_workers)
             for number, output in enumerate(outputs, start=1):
                 progress.detail(number, shard_count, "shards")
@@ -216,7 +216,7 @@ _SHARD_WORKER: dict[str, Any] = {}
 def start_shard_worker(project: Path, actors: list[Record], base_iri: str, rows_folder: Path | None) -> None:
     """Prepare a worker process to map and validate shards: the vocabulary, mappings and actors every shard needs."""
     vocabulary = read_vocabulary(project)
-    _SHARD_WORKER.update(vocabulary=vocabulary, mappings=read_mappings(project), seeds=Seeds(actors, [], [], []),
+    _SHARD_WORKER.update(vocabulary=vocabulary, mappings=read_mappings(project), actors=actors,
                          base_iri=base_iri, validator=CompiledValidator(vocabulary.shapes), rows_folder=rows_folder)
 
 
@@ -225,7 +225,7 @@ def map_and_read_shard(number: int, group: tuple[list[Article], list[Record]]) -
     raised (an exception crosses processes as its message only)."""
     state = _SHARD_WORKER
     try:
-        shard = next(map_shards(state["seeds"], state["vocabulary"].ontology_turtle, state["mappings"], state["base_iri"], [group]))
+        shard = next(map_shards(state["actors"], state["vocabulary"].ontology_turtle, state["mappings"], state["base_iri"], [group]))
     except InputErrors as problem:
         return problem.errors
     findings = [] if shard.errors else locate_findings(state["validator"].validate(shard.store), shard.origins)

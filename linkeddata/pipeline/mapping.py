@@ -136,7 +136,7 @@ class MappedShard:
     errors: list[InputError]
 
 
-def map_shards(seeds: Seeds, ontology_turtle: str, mappings: list[tuple[str, str]], base_iri: str,
+def map_shards(actors: list[Record], ontology_turtle: str, mappings: list[tuple[str, str]], base_iri: str,
                groups: Iterable[tuple[list[Article], list[Record]]]) -> Iterator[MappedShard]:
     """Map each group of articles (see shards()) in its own store and yield it; raises InputErrors for a malformed mapping.
 
@@ -145,7 +145,7 @@ def map_shards(seeds: Seeds, ontology_turtle: str, mappings: list[tuple[str, str
     records (mappings/README.md). The records themselves are removed before the shard is yielded.
     """
     ontology = ox.NamedNode(ONTOLOGY_GRAPH)
-    shared = represent_config(base_iri) + [quad for actor in seeds.actors for quad in represent_record(actor, {})]
+    shared = represent_config(base_iri) + [quad for actor in actors for quad in represent_record(actor, {})]
     # Parsed once, not once per shard (a thousand shards at a million facts).
     shared += [ox.Quad(q.subject, q.predicate, q.object, ontology) for q in ox.parse(ontology_turtle, ox.RdfFormat.TURTLE)]
     for articles, facts in groups:
@@ -163,7 +163,7 @@ def map_shards(seeds: Seeds, ontology_turtle: str, mappings: list[tuple[str, str
             except SyntaxError as error:
                 raise InputErrors([InputError(SourceLocation(relative, _error_line(error)), f"malformed SPARQL Update: {error}")]) from None
         working.remove_graph(RECORDS)
-        records = [*seeds.actors, *(article.record for article in articles), *facts]
+        records = [*actors, *(article.record for article in articles), *facts]
         origins = record_origins(working, records)
         unmapped = unmapped_records(working, records)
         working.remove_graph(ox.NamedNode(ORIGINS_GRAPH))
@@ -235,7 +235,7 @@ def map_seeds(seeds: Seeds, ontology_turtle: str, mappings: list[tuple[str, str]
     store.load(ontology_turtle.encode("utf-8"), format=ox.RdfFormat.TURTLE, to_graph=ox.NamedNode(ONTOLOGY_GRAPH))
     origins: dict[str, SourceLocation] = {}
     errors: list[InputError] = []
-    for shard in map_shards(seeds, ontology_turtle, mappings, base_iri, shards(seeds)):
+    for shard in map_shards(seeds.actors, ontology_turtle, mappings, base_iri, shards(seeds)):
         errors += shard.errors
         origins.update(shard.origins)
         shard.store.remove_graph(ox.NamedNode(ONTOLOGY_GRAPH))
