@@ -80,7 +80,9 @@ def bulk_load_nquads(store: ox.Store, path: Path, block_bytes: int = NQUADS_BLOC
     loader gives a blank node label a new node in every document. Whoever wrote the file may say whether it
     may hold one (`build` does); otherwise the file is read once more to find out (8 GB at a million facts).
     """
-    if _may_hold_blank_nodes(path) if may_hold_blank_nodes is None else may_hold_blank_nodes:
+    if may_hold_blank_nodes is None:
+        may_hold_blank_nodes = _may_hold_blank_nodes(path)
+    if may_hold_blank_nodes:
         store.bulk_load(path=str(path), format=ox.RdfFormat.N_QUADS)
         return
     with ThreadPoolExecutor(max_workers=LOADER_THREADS) as loaders:  # Oxigraph releases the GIL while it loads
