@@ -344,3 +344,56 @@ def test_one_worker_takes_as_many_queries_at_once_as_it_has_slots() -> None:
         assert seen == 3 and pool.describe()["busy_workers"] + pool.describe()["idle_workers"] == 1
     finally:
         pool.close()
+
+
+def test_queries_awaited_on_the_event_loop_share_a_worker_and_keep_their_time_limit() -> None:
+    import asyncio
+
+    from linkeddata.serve.engine import QueryRequest
+    from linkeddata.serve.workers import QueryPool, QueryTimeout
+
+    store = twenty_subjects()
+    pool = QueryPool(lambda: store, 1, 1, queries_per_worker=2)
+    runaway = QueryRequest("SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l . ?m ?n2 ?o . ?p ?q ?r . ?s ?t ?u }")
+
+    async def both() -> list[Any]:
+        return await asyncio.gather(pool.run(runaway, 0.5), pool.run(QueryRequest(COUNT_20_TO_THE_5), 60), return_exceptions=True)
+
+    try:
+        started = time.monotonic()
+        stopped, shared = asyncio.run(both())
+        assert isinstance(stopped, QueryTimeout)
+        assert counted(shared) == 20**5  # sent again to the worker that replaced the one killed
+        assert pool.describe()["workers_replaced"] == 1
+        assert time.monotonic() - started < 30
+    finally:
+        pool.close()
+
+
+def test_a_query_its_client_abandoned_is_still_stopped_at_its_time_limit() -> None:
+    import asyncio
+
+    from linkeddata.serve.engine import QueryRequest
+    from linkeddata.serve.workers import QueryPool
+
+    store = twenty_subjects()
+    pool = QueryPool(lambda: store, 1, 1, queries_per_worker=1)
+    runaway = QueryRequest("SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l . ?m ?n2 ?o . ?p ?q ?r . ?s ?t ?u }")
+
+    async def abandon() -> None:
+        running = asyncio.ensure_future(pool.run(runaway, 1.0))
+        await asyncio.sleep(0.3)
+        running.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await running
+
+    try:
+        asyncio.run(abandon())
+        assert pool.describe()["queries_running"] == 1  # the slot stays taken while the query runs on
+        deadline = time.monotonic() + 20
+        while pool.describe()["workers_replaced"] == 0 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert pool.describe()["workers_replaced"] == 1
+        assert pool.run_blocking(QueryRequest("ASK { ?s ?p ?o }"), 30).body  # the replacement answers
+    finally:
+        pool.close()
