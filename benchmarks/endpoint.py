@@ -10,7 +10,8 @@ Each server runs pinned to core 0 with `taskset -c 0`, the driver (shared/bench/
 `--mode check` runs against each system and its per-query result digests are compared with Oxigraph's; then
 `--mode load` runs for N interleaved rounds. Reported per system: start-up time (until it answers a query over the
 loaded data), resident memory of the server's process tree, median queries/s over rounds, p50/p95/p99 per query
-from the last round, and ratios within each round. The competitors are installed from benchmarks/requirements.txt
+from the last round, ratios within each round, and where each server's CPU went in the load rounds (its own
+process against its children, the kernel's share). The competitors are installed from benchmarks/requirements.txt
 into benchmarks/.venv-competitors on first use. The helpers here (servers, memory, venv) are shared by load.py and fuzz.py.
 """
 
@@ -146,6 +147,31 @@ def _cpu_ticks() -> dict[int, tuple[int, str]]:
             fields = stat[stat.rindex(")") + 2:].split()
             ticks[int(entry)] = (int(fields[11]) + int(fields[12]), stat[stat.index("(") + 1:stat.rindex(")")])
     return ticks
+
+
+def tree_cpu(root: int) -> dict[str, float]:
+    """Return the CPU seconds a server's process tree has used so far: its own process and its descendants, user and kernel."""
+    seconds = {"main_user": 0.0, "main_system": 0.0, "children_user": 0.0, "children_system": 0.0}
+    tick = os.sysconf("SC_CLK_TCK")
+    for pid in process_tree(root):
+        try:
+            stat = Path(f"/proc/{pid}/stat").read_text()
+        except OSError:
+            continue
+        fields = stat[stat.rindex(")") + 2:].split()
+        who = "main" if pid == root else "children"
+        seconds[f"{who}_user"] += int(fields[11]) / tick
+        seconds[f"{who}_system"] += int(fields[12]) / tick
+    return seconds
+
+
+def cpu_split(before: dict[str, float], after: dict[str, float]) -> dict[str, float]:
+    """Return where a load round's CPU went: seconds in all, and the shares of the server's own process and of the kernel."""
+    used = {key: after[key] - before.get(key, 0.0) for key in after}
+    total = sum(used.values())
+    return {"cpu_s": round(total, 2),
+            "main_share": round((used["main_user"] + used["main_system"]) / total, 4) if total else 0.0,
+            "system_share": round((used["main_system"] + used["children_system"]) / total, 4) if total else 0.0}
 
 
 def foreign_load(mine: list[int], seconds: float = 1.0) -> list[dict]:
@@ -566,6 +592,15 @@ def print_report(result: dict) -> None:
         o = result["results"][key]["last_round"]["overall"]
         cells.append(f"{fmt(o['p50'])}/{fmt(o['p95'])}/{fmt(o['p99'])}")
     print("  " + f"{'(all)':30}" + "".join(f"{c:>26}" for c in cells))
+    print("\n-- where each server's CPU went over the load rounds (warm-up included; median of the rounds' shares): the process that"
+          "\n   was started (for linkeddata: HTTP, protocol, guard, gzip, the pool) against its children (the query workers), and the kernel")
+    for key in keys:
+        splits = result["results"][key].get("cpu_rounds", [])
+        if splits:
+            own = statistics.median(split["main_share"] for split in splits)
+            kernel = statistics.median(split["system_share"] for split in splits)
+            print(f"  {SYSTEMS[key]:24} own process {100 * own:5.1f}%   kernel {100 * kernel:5.1f}%   "
+                  f"({' '.join(fmt(split['cpu_s']) for split in splits)} CPU s a round)")
     print("  driver CPU use, last round: " + ", ".join(f"{SYSTEMS[k]} {100 * result['results'][k]['last_round']['driver_cpu_util']:.0f}%" for k in keys))
     if result.get("foreign_load"):
         print(f"\n-- WARNING: other processes were busy during the run ({len(result['foreign_load'])} sightings, see foreign_load in the JSON):")
@@ -651,8 +686,10 @@ def main() -> None:
             order = keys[round_no % len(keys):] + keys[:round_no % len(keys)]  # rotate who goes first
             for key in order:
                 server = servers[key]
+                cpu_before = tree_cpu(server.pid)
                 with MemorySampler(server.pid) as sampler:
                     load = run_driver(bench, server, "load", args, work / f"load-{key}-r{round_no + 1}.json")
+                results[key].setdefault("cpu_rounds", []).append(cpu_split(cpu_before, tree_cpu(server.pid)))
                 peak = results[key]["memory"].setdefault("peak_load", {"rss_kb": 0, "pss_kb": 0, "processes": 0})
                 for field in peak:
                     peak[field] = max(peak[field], sampler.peak[field])
@@ -662,7 +699,9 @@ def main() -> None:
                 results[key]["last_round"] = load
                 print(f"  round {round_no + 1}/{args.rounds} {SYSTEMS[key]:24} {load['qps']:8.1f} q/s  errors={load['errors']} "
                       f"late={load['late']} p50={fmt(load['overall']['p50'])} p99={fmt(load['overall']['p99'])} ms "
-                      f"driver cpu {100 * load['driver_cpu_util']:.0f}%", flush=True)
+                      f"driver cpu {100 * load['driver_cpu_util']:.0f}%; server cpu {results[key]['cpu_rounds'][-1]['cpu_s']:.1f} s, "
+                      f"own process {100 * results[key]['cpu_rounds'][-1]['main_share']:.1f}%, kernel {100 * results[key]['cpu_rounds'][-1]['system_share']:.1f}%",
+                      flush=True)
                 if not server.alive():
                     raise RuntimeError(f"{key} died during load:\n{server.log_tail()}")
                 busy = foreign_load([s.pid for s in servers.values()], 0.5)
