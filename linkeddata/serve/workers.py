@@ -185,29 +185,6 @@ def _answer_queries(config: _WorkerConfig, connection: Connection) -> None:
         runners.submit(answer, ticket, request)
 
 
-def _answer(outcome: tuple[str, Any]) -> QueryAnswer:
-    """Return a worker's answer, or raise the error its outcome stands for."""
-    status, payload = outcome
-    if status == "ok":
-        return payload
-    if status == "rejected":
-        raise QueryRejected(*payload)
-    raise EngineError(status, payload)
-
-
-def _wake(loop: asyncio.AbstractEventLoop, replied: asyncio.Future[None]) -> None:
-    """Resolve `replied` on its loop, from the thread that read the reply; a loop already closed has no one to wake."""
-    try:
-        loop.call_soon_threadsafe(_resolve, replied)
-    except RuntimeError:
-        pass
-
-
-def _resolve(replied: asyncio.Future[None]) -> None:
-    if not replied.done():
-        replied.set_result(None)
-
-
 def _evaluate_reply(store: ox.Store, request: QueryRequest, query_memory_mb: float) -> tuple[str, Any]:
     try:
         return "ok", evaluate(store, request)
@@ -232,13 +209,6 @@ class _Ticket:
     done: threading.Event = field(default_factory=threading.Event)
     outcome: tuple[str, Any] = ("", None)  # (status, payload); "resend" or "died" when the worker ended first
     shared: bool = False  # another query was in the same worker at some point while this one ran
-    on_done: Callable[[], None] | None = None  # wakes the event loop awaiting this ticket, if one is
-
-    def finish(self, outcome: tuple[str, Any]) -> None:
-        self.outcome = outcome
-        self.done.set()
-        if self.on_done is not None:
-            self.on_done()
 
 
 @dataclass(slots=True, eq=False)
@@ -308,7 +278,8 @@ class QueryPool:
                 ticket = self._forget(worker, ticket_id)
                 finished = worker.retiring and not worker.pending
             if ticket is not None:
-                ticket.finish((status, payload))
+                ticket.outcome = (status, payload)
+                ticket.done.set()
             if finished:
                 self._stop(worker, replace=True)
         self._ended(worker)
@@ -331,7 +302,8 @@ class QueryPool:
             self.workers_replaced += 1
         reason = self._death_reason(worker)
         for ticket in held:
-            ticket.finish(("resend", None) if deliberate else ("died", reason))
+            ticket.outcome = ("resend", None) if deliberate else ("died", reason)
+            ticket.done.set()
         if needs_spare:
             self._add_worker()
 
@@ -365,27 +337,9 @@ class QueryPool:
             except ProcessLookupError:
                 pass
 
-    def _claim(self, ticket: _Ticket, alone: bool) -> tuple[_Worker, int] | None:
-        """Put `ticket` in the least busy worker with a free slot (an empty one, kept to itself, when `alone`); None if none has one.
-
-        The caller holds the lock.
-        """
-        usable = [worker for worker in self._workers
-                  if not (worker.retiring or worker.stopping or worker.alone) and worker.process.is_alive()
-                  and len(worker.pending) < (1 if alone else self._slots) and not (alone and worker.pending)]
-        if not usable:
-            return None
-        worker = min(usable, key=lambda candidate: len(candidate.pending))
-        worker.alone = alone
-        ticket.shared |= bool(worker.pending)
-        for other in worker.pending.values():
-            other.shared = True
-        ticket_id = next(self._tickets)
-        worker.pending[ticket_id] = ticket
-        return worker, ticket_id
-
     def _take_slot(self, ticket: _Ticket, alone: bool, deadline: float) -> tuple[_Worker, int]:
-        """Claim a slot for `ticket`, starting a worker if allowed, else waiting for a slot until the deadline."""
+        """Put `ticket` in the least busy worker with a free slot (an empty one, kept to itself, when `alone`); start one if allowed."""
+        ticket_id = next(self._tickets)
         with self._lock:
             while True:
                 if self._closed.is_set():
@@ -395,9 +349,17 @@ class QueryPool:
                     # late either, as it would only be stopped at once, its worker with it.
                     (self._worker_empty if alone else self._slot_free).notify()
                     raise QueryTimeout  # every slot stayed taken for the whole time limit, or its worker was stopped
-                claimed = self._claim(ticket, alone)
-                if claimed is not None:
-                    return claimed
+                usable = [worker for worker in self._workers
+                          if not (worker.retiring or worker.stopping or worker.alone) and worker.process.is_alive()
+                          and len(worker.pending) < (1 if alone else self._slots) and not (alone and worker.pending)]
+                if usable:
+                    worker = min(usable, key=lambda candidate: len(candidate.pending))
+                    worker.alone = alone
+                    ticket.shared |= bool(worker.pending)
+                    for other in worker.pending.values():
+                        other.shared = True
+                    worker.pending[ticket_id] = ticket
+                    return worker, ticket_id
                 if len(self._workers) + self._starting < self._max:
                     self._starting += 1
                     self._lock.release()
@@ -428,52 +390,38 @@ class QueryPool:
         self._slot_free.notify()
         return ticket
 
-    def _exchange(self, request: QueryRequest, deadline: float, alone: bool = False) -> tuple[str, Any]:
+    def _exchange(self, request: QueryRequest, deadline: float) -> tuple[str, Any]:
         # The time limit covers waiting for a slot and any second try, so a client never waits longer than it.
+        alone = False
         while True:
             ticket = _Ticket(request)
             worker, ticket_id = self._take_slot(ticket, alone, deadline)
-            self._send(worker, ticket_id, ticket)
-            self._wait(worker, ticket_id, ticket, deadline)
-            outcome, alone = self._verdict(ticket, alone)
-            if outcome is not None:
-                return outcome
-
-    def _send(self, worker: _Worker, ticket_id: int, ticket: _Ticket) -> None:
-        try:
-            with worker.sending:
-                worker.connection.send((ticket_id, ticket.request))
-        except (OSError, ValueError):
-            ticket.finish(("resend", None))  # the worker ended before it got the query: no fault of this query
-
-    def _wait(self, worker: _Worker, ticket_id: int, ticket: _Ticket, deadline: float) -> None:
-        """Wait in this thread for the ticket's reply; past the deadline, stop its worker and raise QueryTimeout."""
-        if not ticket.done.wait(max(deadline - time.monotonic(), 0.0)):
-            self._stop_if_still_running(worker, ticket_id, ticket)
-            ticket.done.wait()
-        self._settle(worker, ticket_id)
-
-    def _stop_if_still_running(self, worker: _Worker, ticket_id: int, ticket: _Ticket) -> None:
-        """Stop the worker of a ticket whose time is up and raise QueryTimeout; return if its reply came meanwhile."""
-        with self._lock:
-            still_running = worker.pending.get(ticket_id) is ticket
-        if still_running:
-            self._stop(worker, replace=True)  # its other queries are sent again by their own callers
+            try:
+                with worker.sending:
+                    worker.connection.send((ticket_id, request))
+            except (OSError, ValueError):
+                ticket.outcome = ("resend", None)  # the worker ended before it got the query: no fault of this query
+                ticket.done.set()
+            if not ticket.done.wait(max(deadline - time.monotonic(), 0.0)):
+                with self._lock:
+                    still_running = worker.pending.get(ticket_id) is ticket
+                if still_running:
+                    self._stop(worker, replace=True)  # its other queries are sent again by their own threads
+                    self._settle(worker, ticket_id)
+                    raise QueryTimeout
+                ticket.done.wait()
             self._settle(worker, ticket_id)
-            raise QueryTimeout
-
-    def _verdict(self, ticket: _Ticket, alone: bool) -> tuple[tuple[str, Any] | None, bool]:
-        """Return a settled ticket's outcome, or None when its query must be sent again, and whether it must then run alone."""
-        status, payload = ticket.outcome
-        if status == "resend":
-            return None, alone
-        if status == "died" or (status == "memory" and ticket.shared):
-            if ticket.shared and not alone:
-                return None, True  # which of the worker's queries did it is unknown: this one runs again with no company
-            if status == "died":
-                raise WorkerDied(payload)
-        self.queries_run += 1
-        return (status, payload), alone
+            status, payload = ticket.outcome
+            if status == "resend":
+                continue
+            if status == "died" or (status == "memory" and ticket.shared):
+                if ticket.shared and not alone:
+                    alone = True  # which of the worker's queries did it is unknown: this one runs again with no company
+                    continue
+                if status == "died":
+                    raise WorkerDied(payload)
+            self.queries_run += 1
+            return status, payload
 
     def _death_reason(self, worker: _Worker) -> str:
         worker.process.join(timeout=1)
@@ -482,45 +430,23 @@ class QueryPool:
             return f"the query needed more than the {self._config.query_memory_mb:g} MiB of memory a query may use"
         return ""
 
-    def run_blocking(self, request: QueryRequest, timeout_s: float) -> QueryAnswer:
+    def run_blocking(self, request: QueryRequest, timeout_s: float, deadline: float | None = None) -> QueryAnswer:
         """Return the answer to one query, waiting in the calling thread; raises the errors of `run`."""
-        return _answer(self._exchange(request, time.monotonic() + timeout_s))
+        status, payload = self._exchange(request, deadline if deadline is not None else time.monotonic() + timeout_s)
+        if status == "ok":
+            return payload
+        if status == "rejected":
+            raise QueryRejected(*payload)
+        raise EngineError(status, payload)
 
     async def run(self, request: QueryRequest, timeout_s: float) -> QueryAnswer:
         """Return the answer to one query without blocking the event loop; the time limit starts now.
 
         Raises QueryTimeout, WorkerDied, QueryRejected (row or size limit) or EngineError, all QueryFailed.
-
-        When a slot is free, the query is sent from the event loop and its reply wakes the loop directly. Waiting
-        in a thread instead cost three hand-offs between threads a query (loop, waiting thread, reply reader), each
-        a switch of the server's one core and of the interpreter lock. A query that must wait for a slot or be sent
-        again still waits in a thread, where the pool's conditions are.
         """
         deadline = time.monotonic() + timeout_s
         loop = asyncio.get_running_loop()
-        replied = loop.create_future()
-        ticket = _Ticket(request, on_done=lambda: _wake(loop, replied))
-        with self._lock:
-            claimed = None if self._closed.is_set() else self._claim(ticket, alone=False)
-        if claimed is None:
-            return _answer(await loop.run_in_executor(self._waiters, self._exchange, request, deadline))
-        worker, ticket_id = claimed
-        self._send(worker, ticket_id, ticket)
-        try:
-            async with asyncio.timeout(max(deadline - time.monotonic(), 0.0)):
-                await asyncio.shield(replied)
-        except TimeoutError:
-            self._stop_if_still_running(worker, ticket_id, ticket)
-            ticket.done.wait()  # the reply came as the time ran out: it is being handed over
-        except asyncio.CancelledError:
-            # The request was abandoned; a thread still holds the slot and enforces the time limit, as a waiting thread did.
-            self._waiters.submit(self._wait, worker, ticket_id, ticket, deadline)
-            raise
-        self._settle(worker, ticket_id)
-        outcome, alone = self._verdict(ticket, alone=False)
-        if outcome is None:
-            outcome = await loop.run_in_executor(self._waiters, self._exchange, request, deadline, alone)
-        return _answer(outcome)
+        return await loop.run_in_executor(self._waiters, self.run_blocking, request, timeout_s, deadline)
 
     def _retire_idle_workers(self) -> None:
         while not self._closed.wait(self._idle_retire_s / 4):
