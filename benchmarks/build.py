@@ -39,6 +39,7 @@ from endpoint import (  # a sibling script: the same readings as the endpoint be
     foreign_load,
     parent_pid,
     proc_field_kb,
+    process_stat,
     process_tree,
     tree_memory,
 )
@@ -80,12 +81,9 @@ class TreeCpu(Sampler):
 
     def sample(self) -> None:
         for pid in process_tree(self.pid):
-            try:
-                stat = Path(f"/proc/{pid}/stat").read_text()
-            except OSError:
-                continue
-            fields = stat[stat.rindex(")") + 2:].split()
-            self.seconds[pid] = (int(fields[11]) + int(fields[12])) / self._ticks
+            stat = process_stat(pid)
+            if stat is not None:
+                self.seconds[pid] = (stat.user_ticks + stat.system_ticks) / self._ticks
 
     def total(self) -> float:
         """Return the CPU seconds of every process seen in the tree."""

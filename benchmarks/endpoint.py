@@ -35,7 +35,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from pathlib import Path
-from typing import Self
+from typing import NamedTuple, Self
 
 REPO = Path(__file__).resolve().parent.parent
 BENCHMARKS = REPO / "benchmarks"
@@ -110,13 +110,27 @@ def pinned(argv: list[str], core: int, pin: bool) -> list[str]:
     return ["taskset", "-c", str(core), *argv] if pin else argv
 
 
-def parent_pid(pid: int | str) -> int | None:
-    """Return the parent of a process from /proc, or None once it has ended."""
+class ProcessStat(NamedTuple):
+    name: str
+    parent: int
+    user_ticks: int
+    system_ticks: int
+
+
+def process_stat(pid: int | str) -> ProcessStat | None:
+    """Return a process's name, parent and CPU ticks from /proc/PID/stat, or None once it has ended."""
     try:
         stat = Path(f"/proc/{pid}/stat").read_text()
     except OSError:
         return None
-    return int(stat[stat.rindex(")") + 2:].split()[1])  # the command name in parentheses may hold spaces
+    fields = stat[stat.rindex(")") + 2:].split()  # the command name in parentheses may hold spaces
+    return ProcessStat(stat[stat.index("(") + 1:stat.rindex(")")], int(fields[1]), int(fields[11]), int(fields[12]))
+
+
+def parent_pid(pid: int | str) -> int | None:
+    """Return the parent of a process from /proc, or None once it has ended."""
+    stat = process_stat(pid)
+    return stat.parent if stat else None
 
 
 def process_tree(root: int) -> list[int]:
@@ -139,13 +153,8 @@ def process_tree(root: int) -> list[int]:
 def _cpu_ticks() -> dict[int, tuple[int, str]]:
     ticks = {}
     for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                stat = Path(f"/proc/{entry}/stat").read_text()
-            except OSError:
-                continue
-            fields = stat[stat.rindex(")") + 2:].split()
-            ticks[int(entry)] = (int(fields[11]) + int(fields[12]), stat[stat.index("(") + 1:stat.rindex(")")])
+        if entry.isdigit() and (stat := process_stat(entry)) is not None:
+            ticks[int(entry)] = (stat.user_ticks + stat.system_ticks, stat.name)
     return ticks
 
 
@@ -154,14 +163,12 @@ def tree_cpu(root: int) -> dict[str, float]:
     seconds = {"main_user": 0.0, "main_system": 0.0, "children_user": 0.0, "children_system": 0.0}
     tick = os.sysconf("SC_CLK_TCK")
     for pid in process_tree(root):
-        try:
-            stat = Path(f"/proc/{pid}/stat").read_text()
-        except OSError:
+        stat = process_stat(pid)
+        if stat is None:
             continue
-        fields = stat[stat.rindex(")") + 2:].split()
         who = "main" if pid == root else "children"
-        seconds[f"{who}_user"] += int(fields[11]) / tick
-        seconds[f"{who}_system"] += int(fields[12]) / tick
+        seconds[f"{who}_user"] += stat.user_ticks / tick
+        seconds[f"{who}_system"] += stat.system_ticks / tick
     return seconds
 
 
