@@ -286,20 +286,29 @@ def test_a_worker_that_keeps_more_memory_than_allowed_is_replaced_and_one_within
             pool.close()
 
 
-def test_a_query_sharing_a_worker_with_one_killed_for_its_time_limit_is_answered_elsewhere() -> None:
+@pytest.mark.parametrize("waiting", ["in threads", "on the event loop"])
+def test_a_query_sharing_a_worker_with_one_killed_for_its_time_limit_is_answered_elsewhere(waiting: str) -> None:
+    import asyncio
+
     from linkeddata.serve.engine import QueryRequest
     from linkeddata.serve.workers import QueryPool, QueryTimeout
 
     store = twenty_subjects()
     pool = QueryPool(lambda: store, 1, 1, queries_per_worker=2)  # one worker, two slots: the two queries share it
+    runaway, other = QueryRequest(SEVEN_WAY_COUNT), QueryRequest(COUNT_20_TO_THE_5)  # the other takes about a second alone
+
+    async def both() -> list[Any]:
+        return await asyncio.gather(pool.run(runaway, 0.5), pool.run(other, 60), return_exceptions=True)
+
     try:
-        runaway = QueryRequest(SEVEN_WAY_COUNT)
-        with ThreadPoolExecutor(2) as clients:
-            stopped = clients.submit(pool.run_blocking, runaway, 0.5)
-            shared = clients.submit(pool.run_blocking, QueryRequest(COUNT_20_TO_THE_5), 60)  # about a second alone
-            with pytest.raises(QueryTimeout):
-                stopped.result()
-            assert counted(shared.result()) == 20**5
+        if waiting == "in threads":
+            with ThreadPoolExecutor(2) as clients:
+                sent = [clients.submit(pool.run_blocking, runaway, 0.5), clients.submit(pool.run_blocking, other, 60)]
+                stopped, shared = [future.exception() or future.result() for future in sent]
+        else:
+            stopped, shared = asyncio.run(both())
+        assert isinstance(stopped, QueryTimeout)
+        assert counted(shared) == 20**5  # sent again to the worker that replaced the one killed
         assert pool.describe()["workers_replaced"] == 1
     finally:
         pool.close()
@@ -344,28 +353,6 @@ def test_one_worker_takes_as_many_queries_at_once_as_it_has_slots() -> None:
                 time.sleep(0.01)
             assert [counted(answer.result()) for answer in running] == [20**5] * 3
         assert seen == 3 and pool.describe()["busy_workers"] + pool.describe()["idle_workers"] == 1
-    finally:
-        pool.close()
-
-
-def test_queries_awaited_on_the_event_loop_share_a_worker_and_keep_their_time_limit() -> None:
-    import asyncio
-
-    from linkeddata.serve.engine import QueryRequest
-    from linkeddata.serve.workers import QueryPool, QueryTimeout
-
-    store = twenty_subjects()
-    pool = QueryPool(lambda: store, 1, 1, queries_per_worker=2)
-    runaway = QueryRequest(SEVEN_WAY_COUNT)
-
-    async def both() -> list[Any]:
-        return await asyncio.gather(pool.run(runaway, 0.5), pool.run(QueryRequest(COUNT_20_TO_THE_5), 60), return_exceptions=True)
-
-    try:
-        stopped, shared = asyncio.run(both())
-        assert isinstance(stopped, QueryTimeout)
-        assert counted(shared) == 20**5  # sent again to the worker that replaced the one killed
-        assert pool.describe()["workers_replaced"] == 1
     finally:
         pool.close()
 
