@@ -85,3 +85,35 @@ def test_a_shard_group_is_let_go_as_soon_as_it_is_taken(project: Path) -> None:
     assert [article.record.id for article in first[0]] == first_ids and len(groups) == count - 1
     assert all(group is not first for group in groups)
     assert len([first, *taken]) == count and groups == []
+
+
+WORKER_REPORTS_PRELOAD = """
+from concurrent.futures import ProcessPoolExecutor
+from linkeddata.pipeline.dumps import worker_context
+if __name__ == "__main__":
+    with ProcessPoolExecutor(1, mp_context=worker_context()) as pool:
+        print(pool.submit(eval, "'linkeddata.pipeline.build' in __import__('sys').modules").result())
+"""
+
+
+def preloaded_in_worker(script_folder: Path, working_dir: Path) -> bool:
+    """Start a build worker from a fresh interpreter in `working_dir`; return whether the pipeline was imported before its task."""
+    script = script_folder / "worker_reports_preload.py"
+    script.write_text(WORKER_REPORTS_PRELOAD, encoding="utf-8")
+    shown = subprocess.run([sys.executable, str(script)], cwd=working_dir, capture_output=True, text=True, check=True).stdout.strip()
+    assert shown in ("True", "False"), shown
+    return shown == "True"
+
+
+def test_build_workers_start_with_the_pipeline_imported_but_never_another_checkouts(tmp_path: Path) -> None:
+    # The project's own set-up installs the package editable (`make`), where a finder of setuptools' finds it, not a path.
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    assert preloaded_in_worker(tmp_path, elsewhere)
+    # A build run from inside another checkout: its fork server would import that checkout's code first, so nothing is preloaded.
+    other_checkout = tmp_path / "other-checkout"
+    (other_checkout / "linkeddata" / "pipeline").mkdir(parents=True)
+    (other_checkout / "linkeddata" / "__init__.py").write_text("", encoding="utf-8")
+    (other_checkout / "linkeddata" / "pipeline" / "__init__.py").write_text("", encoding="utf-8")
+    (other_checkout / "linkeddata" / "pipeline" / "build.py").write_text("raise ImportError('another checkout')\n", encoding="utf-8")
+    assert not preloaded_in_worker(tmp_path, other_checkout)

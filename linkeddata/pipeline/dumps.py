@@ -450,8 +450,18 @@ def _fork_server_finds_this_package() -> bool:
     # The fork server (Python 3.11) imports its preloads before it takes the build's sys.path: from the working
     # directory, then the paths every interpreter shares. Preloading another checkout's linkeddata (a build started
     # by the console script inside some other worktree) would run that code in the workers, so it is not preloaded then.
-    spec = importlib.machinery.PathFinder.find_spec("linkeddata", [os.getcwd(), *sys.path[1:]])
-    return spec is not None and spec.origin == sys.modules["linkeddata"].__spec__.origin
+    # The search walks the import system's finders in their order, as the fork server's import will: an editable
+    # install is found by a finder of its own after the path-based one, which alone found nothing there.
+    # Under -P (passed on to the fork server) no interpreter puts its working directory or script folder first.
+    paths = list(sys.path) if sys.flags.safe_path else [os.getcwd(), *sys.path[1:]]
+    for finder in sys.meta_path:
+        find_spec = getattr(finder, "find_spec", None)
+        if find_spec is None:
+            continue
+        spec = find_spec("linkeddata", paths if finder is importlib.machinery.PathFinder else None)
+        if spec is not None:
+            return spec.origin == sys.modules["linkeddata"].__spec__.origin
+    return False
 
 
 def write_format(key: str, canonical: CanonicalDump, path: Path, base_iri: str, context: dict[str, object], scratch: Path,
