@@ -111,7 +111,7 @@ def _connects_on_bare_engine(store: ox.Store, query: str, listener: Listener) ->
         result = store.query(query)
         if not isinstance(result, ox.QueryBoolean):
             list(result)
-    except Exception:  # noqa: BLE001 - a parse error or the listener hanging up: either way, did it connect?
+    except Exception:  # noqa: BLE001, S110 - a parse error or the listener hanging up: either way, did it connect?
         pass
     time.sleep(0.02)
     return listener.connections > before

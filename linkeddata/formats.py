@@ -52,7 +52,7 @@ RDF_BY_KEY = {fmt.key: fmt for fmt in RDF_FORMATS}
 
 def rdf_format_for_path(name: str) -> RdfFormat | None:
     """Return the RDF format a file name implies (a trailing .gz is ignored), or None."""
-    stem = name[:-3] if name.endswith(".gz") else name
+    stem = name.removesuffix(".gz")
     for fmt in RDF_FORMATS:
         if stem.endswith(fmt.suffix):
             return fmt

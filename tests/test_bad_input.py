@@ -12,8 +12,8 @@ import hashlib
 import shutil
 from pathlib import Path
 
-import yaml
 import pytest
+import yaml
 from conftest import FIRST_ARTICLE, refused, run_cli
 
 INPUTS = Path(__file__).resolve().parent / "inputs"
@@ -227,7 +227,7 @@ def test_build_rejects_an_occurrence_beyond_the_last(project_copy: Path, publish
 def test_build_rejects_article_whose_sha256_does_not_match(project_copy: Path, published: Path) -> None:
     identifier = article_id(project_copy)
     text_path = project_copy / "seeds" / "articles" / f"{identifier}.txt"
-    text_path.write_bytes(text_path.read_bytes().replace("WHITE CITY".encode(), b"WHITE  CITY"))
+    text_path.write_bytes(text_path.read_bytes().replace(b"WHITE CITY", b"WHITE  CITY"))
     digest = hashlib.sha256(text_path.read_bytes()).hexdigest()
     metadata = project_copy / "seeds" / "articles" / f"{identifier}.yaml"
     errors = refused(project_copy, published)

@@ -17,7 +17,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-
 from conftest import PROJECT, run_cli, snapshot
 
 from linkeddata.pipeline.build import BUILD_LOCK, releases_dir
@@ -82,7 +81,7 @@ def small_filesystem(tmp_path: Path) -> Iterator[Path]:
     mount_point.mkdir()
     if os.geteuid() != 0:
         pytest.skip("mounting a tmpfs needs root; test_an_enospc_write_during_build covers this path")
-    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64m", "tmpfs", str(mount_point)], capture_output=True, text=True)
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64m", "tmpfs", str(mount_point)], capture_output=True, text=True, check=False)
     if mounted.returncode != 0:
         pytest.skip(f"cannot mount a tmpfs here: {mounted.stderr.strip()}")
     try:
@@ -129,7 +128,7 @@ def test_an_enospc_write_during_build_leaves_the_previous_release_whole_and_says
     copy_release(release, out)
     before = release_state(out)
     result = subprocess.run([sys.executable, "-c", INJECTED_ENOSPC, "-q", "build", "--project", str(project_copy), "--out", str(out)],
-                            cwd=PROJECT, capture_output=True, text=True, timeout=300)
+                            cwd=PROJECT, capture_output=True, text=True, timeout=300, check=False)
     assert result.returncode == 1, result.stderr
     assert result.stderr.startswith("linkeddata build: the disk is full ([Errno 28] No space left on device: "), result.stderr
     assert len(result.stderr.splitlines()) == 1, result.stderr

@@ -16,7 +16,6 @@ from pathlib import Path
 
 import pyoxigraph
 import pytest
-
 from conftest import FIRST_ARTICLE, PROJECT, published_files, run_cli, snapshot
 
 from linkeddata import __version__
@@ -93,7 +92,7 @@ def test_validate_writes_nothing(project_copy: Path) -> None:
 def test_installed_console_script_runs() -> None:
     script = shutil.which("linkeddata") or shutil.which("linkeddata", path=str(Path(sys.executable).parent))
     assert script, "the `linkeddata` console script is not installed"
-    version = subprocess.run([script, "--version"], capture_output=True, text=True, timeout=60)
+    version = subprocess.run([script, "--version"], capture_output=True, text=True, timeout=60, check=False)
     assert version.returncode == 0 and version.stdout.strip() == f"linkeddata, version {__version__}"
 
 
@@ -101,7 +100,7 @@ def test_installed_console_script_exits_1_on_bad_input(project_copy: Path) -> No
     script = shutil.which("linkeddata") or shutil.which("linkeddata", path=str(Path(sys.executable).parent))
     assert script
     (project_copy / "seeds" / "facts" / "orphan.yaml").write_text("article: orphan\nfacts: []\n", encoding="utf-8")
-    result = subprocess.run([script, "-q", "validate", "--project", str(project_copy)], capture_output=True, text=True, timeout=120)
+    result = subprocess.run([script, "-q", "validate", "--project", str(project_copy)], capture_output=True, text=True, timeout=120, check=False)
     assert result.returncode == 1
     assert result.stderr.startswith("seeds/facts/orphan.yaml:1: ")
 

@@ -10,8 +10,8 @@ from conftest import BASE, FIRST_ARTICLE, PROJECT, seed_facts, select
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from linkeddata.project.evidence import CONTEXT_CHARACTERS, QuoteNotFound, find_occurrences, locate_quote
 from linkeddata.pipeline.mapping import map_seeds, read_mappings
+from linkeddata.project.evidence import CONTEXT_CHARACTERS, QuoteNotFound, find_occurrences, locate_quote
 from linkeddata.project.seeds import read_seeds
 from linkeddata.project.vocabulary import read_vocabulary
 

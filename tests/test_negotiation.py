@@ -11,9 +11,9 @@ from __future__ import annotations
 import csv
 import io
 import json
-import xml.etree.ElementTree as ElementTree
 from dataclasses import dataclass
 from pathlib import Path
+from xml.etree import ElementTree
 
 import httpx
 import pytest

@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import json
-import xml.etree.ElementTree as ElementTree
 from pathlib import Path
+from xml.etree import ElementTree
 
 import httpx
 from rdflib import Graph
 from rdflib.namespace import RDF, RDFS
+from server_fixtures import LiveServer
 
 from linkeddata.namespaces import LD
-from server_fixtures import LiveServer
 
 PROJECT = Path(__file__).resolve().parent.parent
 ARTIFACTS = PROJECT / "test-artifacts"

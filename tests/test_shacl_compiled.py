@@ -10,8 +10,8 @@ import pytest
 from pyshacl import validate
 from rdflib import Graph
 
-from linkeddata.pipeline.mapping import map_seeds, read_mappings
 from linkeddata.namespaces import LD, OA, ONTOLOGY_IRI, OWL, RDFS, SCHEMA, XSD
+from linkeddata.pipeline.mapping import map_seeds, read_mappings
 from linkeddata.pipeline.shacl_compiled import CompiledValidator, Finding, pyshacl_findings
 from linkeddata.project.seeds import read_seeds
 from linkeddata.project.vocabulary import Vocabulary, read_vocabulary

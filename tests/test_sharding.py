@@ -104,6 +104,6 @@ def test_validating_shard_by_shard_reports_what_pyshacl_reports_on_the_whole_gra
         store.load(vocabulary.ontology_turtle.encode("utf-8"), format=ox.RdfFormat.TURTLE, to_graph=ox.NamedNode(ONTOLOGY_GRAPH))
         validation.check(store, {})
     theirs = reference(vocabulary, mutated)
-    key = lambda finding: (finding.focus, finding.path, finding.component, finding.severity, finding.value)  # noqa: E731
+    key = lambda finding: (finding.focus, finding.path, finding.component, finding.severity, finding.value)
     assert sorted(map(key, validation.findings)) == sorted(set(map(key, theirs)))
     assert (mutation == "clean") == (not validation.outcome().violations)

@@ -138,8 +138,8 @@ def test_chinas_appeal_to_nato_has_its_direct_triple(release_store: Any) -> None
                 ld:evidence/oa:hasTarget/oa:hasSelector/oa:exact ?quote .
         }""")
     assert [row["quote"] for row in rows] == [
-        "We urge NATO to earnestly respect the sovereignty and territorial integrity of the countries concerned "
-        "and truly do what is conducive to regional peace"]
+        ("We urge NATO to earnestly respect the sovereignty and territorial integrity of the countries concerned "
+         "and truly do what is conducive to regional peace")]
     assert release_store.query(
         "PREFIX ld: <https://alliances.example.org/ontology#> ASK { ld:Appeal ld:cameoCode \"02\" ; ld:directProperty ld:appealsTo }",
         use_default_graph_as_union=True)

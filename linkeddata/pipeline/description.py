@@ -10,11 +10,11 @@ from pathlib import Path
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import FOAF
 
-from linkeddata.pipeline.canonical import BYTEWISE, CanonicalFiles, sort_command
 from linkeddata.file_digests import FileDigest
 from linkeddata.formats import RDF_FORMATS
-from linkeddata.release.files import DUMP_STEM
 from linkeddata.namespaces import DCAT, DCTERMS, LD, ONTOLOGY_IRI, OWL, PREFIXES, RDF, RDFS, SCHEMA, VOID, XSD
+from linkeddata.pipeline.canonical import BYTEWISE, CanonicalFiles, sort_command
+from linkeddata.release.files import DUMP_STEM
 
 LICENSE = URIRef("https://creativecommons.org/licenses/by/4.0/")
 SPDX = "http://spdx.org/rdf/terms#"
@@ -30,7 +30,7 @@ TABLE_MEDIA_TYPES = {".csv": "text/csv", ".parquet": "application/vnd.apache.par
 
 
 def _media_type_of(name: str) -> str:
-    plain = name[:-3] if name.endswith(".gz") else name
+    plain = name.removesuffix(".gz")
     for suffix, media_type in TABLE_MEDIA_TYPES.items():
         if plain.endswith(suffix):
             return media_type

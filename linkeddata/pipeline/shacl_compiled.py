@@ -239,7 +239,7 @@ class CompiledValidator:
         template = str(self.shapes.value(constraint, SH.message) or "SPARQL constraint violated")
         findings = []
         for row in self._select(store, query):
-            message = re.sub(r"\{[?$](\w+)\}", lambda m: _text(row[m.group(1)]) or "", template)
+            message = re.sub(r"\{[?$](\w+)\}", lambda m: _text(row[m.group(1)]) or "", template)  # noqa: B023 - used at once
             value = _text(row["value"]) if "?value" in projection else _text(row["this"])
             path = _text(row["path"]) if "?path" in projection else ""
             findings.append(Finding(_text(row["this"]) or "", path or "", str(SH.SPARQLConstraintComponent), severity, value or "", message))

@@ -518,7 +518,7 @@ def read_seeds(project: Path, vocabulary: Vocabulary) -> Seeds:
     articles: list[Article] = []
     facts: list[Record] = []
     for metadata_path in iter_article_metadata(project):
-        article, article_errors = _collect(lambda: read_article(project, metadata_path, vocabulary))
+        article, article_errors = _collect(lambda: read_article(project, metadata_path, vocabulary))  # noqa: B023 - called at once
         errors += article_errors
         if article is None:
             continue
@@ -527,7 +527,7 @@ def read_seeds(project: Path, vocabulary: Vocabulary) -> Seeds:
         if not facts_path.exists():
             errors.append(InputError(article.record.location, f"no fact file seeds/facts/{article.record.id}.yaml"))
             continue
-        article_facts, fact_errors = _collect(lambda: read_facts(project, facts_path, vocabulary))
+        article_facts, fact_errors = _collect(lambda: read_facts(project, facts_path, vocabulary))  # noqa: B023 - called at once
         errors += fact_errors
         facts += article_facts or []
     known_articles = {article.record.id for article in articles}

@@ -39,7 +39,7 @@ def parse_turtle(path: Path, relative: str) -> Graph:
         # error.message spans several lines and quotes bytes; the reason alone keeps one `path:line: message` line
         reason = getattr(error, "_why", None) or error.message
         raise InputErrors([InputError(SourceLocation(relative, line), " ".join(f"malformed Turtle: {reason}".split()))]) from None
-    except Exception as error:  # rdflib raises several types for bad Turtle
+    except Exception as error:  # noqa: BLE001 - rdflib raises several types for bad Turtle
         raise InputErrors([InputError(SourceLocation(relative, 0), " ".join(f"malformed Turtle: {error}".split()))]) from None
     return graph
 

@@ -112,7 +112,7 @@ def _read_with_rdflib(path: Path, data: bytes) -> list[ox.Quad]:
     dataset = Dataset()
     try:
         dataset.parse(source=io.BytesIO(data), format=_rdflib_guess(name), publicID=path.resolve().as_uri())
-    except Exception as error:  # rdflib parsers raise many exception types
+    except Exception as error:  # noqa: BLE001 - rdflib parsers raise many exception types
         raise _problem(path, f"cannot parse as RDF: {error}") from None
     return list(ox.parse(dataset.serialize(format="nquads", encoding="utf-8"), ox.RdfFormat.N_QUADS))
 

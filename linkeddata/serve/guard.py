@@ -113,7 +113,7 @@ class MalformedQuery(ValueError):
 
 
 def _codepoint(match: re.Match[str]) -> str:
-    value = int(match.group()[2:], 16)
+    value = int(match.group()[2:], 16)  # noqa: FURB166 - the prefix is SPARQL's \u or \U, not 0x
     if value > 0x10FFFF or 0xD800 <= value <= 0xDFFF:
         raise MalformedQuery(f"the escape {match.group()} in an IRI is not a Unicode scalar value")
     return chr(value)
