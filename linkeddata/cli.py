@@ -46,7 +46,7 @@ def reports_errors(command: Callable[..., Any]) -> Callable[..., Any]:
             sys.exit(EXIT_BAD_INPUT)
         except (click.exceptions.Exit, click.ClickException, SystemExit, KeyboardInterrupt):
             raise
-        except Exception:
+        except Exception:  # noqa: BLE001 - any other failure is reported as the bug it is, with its traceback
             traceback.print_exc()
             click.echo("internal error: this is a bug in linkeddata", err=True)
             sys.exit(EXIT_INTERNAL_ERROR)
@@ -72,7 +72,7 @@ def check_base_iri(base_iri: str) -> str:
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(__version__, prog_name="linkeddata")
-@click.option("-q", "--quiet", is_flag=True, help="Only print errors.")
+@click.option("-q", "--quiet", is_flag=True, help="No progress lines: print only results, warnings and errors.")
 @click.pass_context
 def main(context: click.Context, quiet: bool) -> None:
     """Build, validate and serve evidence-backed linked data about who supports, recognizes or condemns whom."""
