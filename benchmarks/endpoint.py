@@ -696,7 +696,8 @@ def main() -> None:
                 cpu_before = tree_cpu(server.pid)
                 with MemorySampler(server.pid) as sampler:
                     load = run_driver(bench, server, "load", args, work / f"load-{key}-r{round_no + 1}.json")
-                results[key].setdefault("cpu_rounds", []).append(cpu_split(cpu_before, tree_cpu(server.pid)))
+                split = cpu_split(cpu_before, tree_cpu(server.pid))
+                results[key].setdefault("cpu_rounds", []).append(split)
                 peak = results[key]["memory"].setdefault("peak_load", {"rss_kb": 0, "pss_kb": 0, "processes": 0})
                 for field in peak:
                     peak[field] = max(peak[field], sampler.peak[field])
@@ -706,8 +707,8 @@ def main() -> None:
                 results[key]["last_round"] = load
                 print(f"  round {round_no + 1}/{args.rounds} {SYSTEMS[key]:24} {load['qps']:8.1f} q/s  errors={load['errors']} "
                       f"late={load['late']} p50={fmt(load['overall']['p50'])} p99={fmt(load['overall']['p99'])} ms "
-                      f"driver cpu {100 * load['driver_cpu_util']:.0f}%; server cpu {results[key]['cpu_rounds'][-1]['cpu_s']:.1f} s, "
-                      f"own process {100 * results[key]['cpu_rounds'][-1]['main_share']:.1f}%, kernel {100 * results[key]['cpu_rounds'][-1]['system_share']:.1f}%",
+                      f"driver cpu {100 * load['driver_cpu_util']:.0f}%; server cpu {split['cpu_s']:.1f} s, "
+                      f"own process {100 * split['main_share']:.1f}%, kernel {100 * split['system_share']:.1f}%",
                       flush=True)
                 if not server.alive():
                     raise RuntimeError(f"{key} died during load:\n{server.log_tail()}")

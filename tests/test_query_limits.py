@@ -4,6 +4,7 @@ on the query pool's workers (idle, memory, threads, a crash or a time limit shar
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import signal
@@ -288,8 +289,6 @@ def test_a_worker_that_keeps_more_memory_than_allowed_is_replaced_and_one_within
 
 @pytest.mark.parametrize("waiting", ["in threads", "on the event loop"])
 def test_a_query_sharing_a_worker_with_one_killed_for_its_time_limit_is_answered_elsewhere(waiting: str) -> None:
-    import asyncio
-
     from linkeddata.serve.engine import QueryRequest
     from linkeddata.serve.workers import QueryPool, QueryTimeout
 
@@ -358,8 +357,6 @@ def test_one_worker_takes_as_many_queries_at_once_as_it_has_slots() -> None:
 
 
 def test_a_query_its_client_abandoned_is_still_stopped_at_its_time_limit() -> None:
-    import asyncio
-
     from linkeddata.serve.engine import QueryRequest
     from linkeddata.serve.workers import QueryPool
 
